@@ -1,0 +1,36 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import team_views, views
+
+account_patterns = [
+    path("signup/", views.signup, name="signup"),
+    path("profile/", views.profile, name="profile"),
+    path("tokens/", views.token_list, name="token_list"),
+    path("tokens/<uuid:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("", include("django.contrib.auth.urls")),
+]
+
+team_patterns = [
+    path("", team_views.team_list, name="team_list"),
+    path("switch/", team_views.team_switch, name="team_switch"),
+    path("join/<str:secret>/", team_views.invite_accept, name="invite_accept"),
+    path("<uuid:team_id>/", team_views.team_detail, name="team_detail"),
+    path("<uuid:team_id>/rename/", team_views.team_rename, name="team_rename"),
+    path("<uuid:team_id>/members/add/", team_views.member_add, name="member_add"),
+    path(
+        "<uuid:team_id>/members/<str:username>/role/", team_views.member_role, name="member_role"
+    ),
+    path(
+        "<uuid:team_id>/members/<str:username>/remove/",
+        team_views.member_remove,
+        name="member_remove",
+    ),
+    path("<uuid:team_id>/invites/", team_views.invite_link_create, name="invite_link_create"),
+    path(
+        "<uuid:team_id>/invites/<uuid:link_id>/revoke/",
+        team_views.invite_link_revoke,
+        name="invite_link_revoke",
+    ),
+]

@@ -1,0 +1,92 @@
+"""The fixed cast every test can use (after healthchecks' hc/test.py).
+
+alice owns the team "Acme"; bob is her teammate (a plain member); dana is an Acme admin;
+charlie is an outsider with his own team "Globex"; staff is a site administrator.
+"""
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts import services
+from accounts.models import Role
+
+PASSWORD = "correct horse battery staple"
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Serve static files from the source folders: tests don't run collectstatic.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
+
+
+def _user(username: str):
+    return services.user_signup(username=username, email=f"{username}@example.com", password=PASSWORD)
+
+
+@pytest.fixture
+def staff(db):
+    user = _user("staff")  # first account on a fresh database: becomes site admin
+    assert user.is_staff
+    return user
+
+
+@pytest.fixture
+def alice(db, staff):
+    return _user("alice")
+
+
+@pytest.fixture
+def bob(db, staff):
+    return _user("bob")
+
+
+@pytest.fixture
+def charlie(db, staff):
+    return _user("charlie")
+
+
+@pytest.fixture
+def dana(db, staff):
+    return _user("dana")
+
+
+@pytest.fixture
+def acme(alice, bob, dana):
+    team = services.team_create(user=alice, name="Acme")
+    services.member_add(actor=alice, team=team, identifier="bob")
+    services.member_add(actor=alice, team=team, identifier="dana", role=Role.ADMIN)
+    return team
+
+
+@pytest.fixture
+def globex(charlie):
+    return services.team_create(user=charlie, name="Globex")
+
+
+def api_client_for(user=None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def api():
+    """`api(user)` is a session-authenticated API client; `api()` is anonymous.
+
+    CSRF checks are off in these clients; tests/accounts/test_api_auth.py covers CSRF itself.
+    """
+    return api_client_for
+
+
+def token_client(secret: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return client
