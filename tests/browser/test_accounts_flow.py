@@ -1,0 +1,70 @@
+"""The foundation's promise, in a real browser: sign up, create a team, invite, tokens."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import ApiToken, Membership
+from tests.browser.conftest import log_in, screenshot
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def sign_up(page, username: str) -> None:
+    page.goto("/accounts/signup/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Email").fill(f"{username}@example.com")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password confirmation").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name=f"Hello, {username}")).to_be_visible()
+
+
+def test_new_user_signs_up_creates_team_invites_and_manages_tokens(page, staff, bob):
+    sign_up(page, "erin")
+    screenshot(page, "home")
+
+    page.goto("/teams/")
+    page.get_by_label("Name").fill("Rocket Lab")
+    page.get_by_role("button", name="Create team").click()
+    expect(page.get_by_role("heading", name="Rocket Lab")).to_be_visible()
+    # The new team became the active one in the switcher.
+    expect(page.locator("#team-switch option:checked")).to_have_text("Rocket Lab")
+
+    page.get_by_label("Username or email").fill("bob@example.com")
+    page.get_by_role("button", name="Add member").click()
+    expect(page.get_by_text("bob added as member")).to_be_visible()
+    assert Membership.objects.filter(team__name="Rocket Lab", user=bob).exists()
+    screenshot(page, "team-detail")
+
+    page.goto("/accounts/tokens/")
+    page.get_by_label("Name").fill("nightly evals")
+    page.get_by_role("button", name="Create token").click()
+    secret = page.locator("#new-token").inner_text()
+    assert re.fullmatch(r"oct_[\w-]{40,}", secret)
+    screenshot(page, "token-created")
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Revoke").click()
+    expect(page.get_by_text("revoked. Scripts using it now get 401")).to_be_visible()
+    assert not ApiToken.objects.get(name="nightly evals").is_active
+
+
+def test_team_switcher_changes_active_team_without_a_button(page, acme, bob):
+    log_in(page, "bob")
+    expect(page.get_by_role("button", name="Switch")).to_be_hidden()
+    page.locator("#team-switch").select_option(label="Acme")
+    expect(page.locator("#team-switch option:checked")).to_have_text("Acme")
+    bob.refresh_from_db()
+    assert bob.active_team == acme
+
+
+def test_layout_stacks_on_a_phone(page, alice):
+    page.set_viewport_size({"width": 390, "height": 800})
+    log_in(page, "alice")
+    page.goto("/teams/")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"page scrolls sideways on a phone ({width}px)"
+    screenshot(page, "teams-phone")
