@@ -295,3 +295,16 @@ def token_authenticate(secret: str) -> ApiToken | None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+def request_team_resolve(*, user: User, auth, team_id=None) -> Team:
+    """The team a request charges: the one named (must be the user's), else the API token's
+    team, else the user's active team."""
+    if team_id:
+        team = Team.objects.for_user(user).filter(pk=team_id).first()
+        if team is None:
+            raise ValidationError({"team_id": "Choose one of your own teams."})
+        return team
+    if isinstance(auth, ApiToken):
+        return auth.team
+    return active_team_get(user)

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "completions.middleware.ServerOverheadMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -84,6 +85,7 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now; silences the transition warning
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
@@ -193,3 +195,22 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.server": {"level": "WARNING"}},
 }
+
+# Comma-separated Fernet keys for provider API keys at rest; first one encrypts (see completions/crypto.py).
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEY", default=[])
+
+# Upstream HTTP behaviour (completions/client.py).
+UPSTREAM_CONNECT_TIMEOUT = env.float("UPSTREAM_CONNECT_TIMEOUT", default=5.0)
+UPSTREAM_READ_TIMEOUT = env.float("UPSTREAM_READ_TIMEOUT", default=120.0)
+UPSTREAM_MAX_RETRIES = env.int("UPSTREAM_MAX_RETRIES", default=2)
+UPSTREAM_BACKOFF_SECONDS = env.float("UPSTREAM_BACKOFF_SECONDS", default=0.5)
+UPSTREAM_RETRY_AFTER_MAX = env.float("UPSTREAM_RETRY_AFTER_MAX", default=10.0)
+# While waiting for a slow first token, send an SSE comment this often to keep proxies open.
+STREAM_HEARTBEAT_SECONDS = env.float("STREAM_HEARTBEAT_SECONDS", default=15.0)
+MODELS_CACHE_SECONDS = env.int("MODELS_CACHE_SECONDS", default=300)
+# Demo mode (no OCTOPUSX_API_KEY): pause between streamed words so streaming is visible.
+DEMO_CHUNK_DELAY = env.float("DEMO_CHUNK_DELAY", default=0.03)
+# Request limits, checked before any upstream call.
+COMPLETION_MAX_MESSAGES = env.int("COMPLETION_MAX_MESSAGES", default=500)
+COMPLETION_MAX_BODY_BYTES = env.int("COMPLETION_MAX_BODY_BYTES", default=2_000_000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = COMPLETION_MAX_BODY_BYTES + 100_000

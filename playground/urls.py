@@ -3,11 +3,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.urls import account_patterns, team_patterns
+from completions.urls import api_urlpatterns as completions_api
 
 from . import views
 
 api_patterns = [
     path("", include("accounts.api_urls")),
+    path("", include(completions_api)),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
 ]

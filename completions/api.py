@@ -1,0 +1,132 @@
+"""REST endpoints: models, completions (JSON or SSE), and the user's runs."""
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import ApiToken
+from accounts.services import request_team_resolve
+
+from . import selectors
+from .models import Run
+from .providers import models_all
+from .serializers import (
+    CompletionRequestSerializer,
+    ModelGroupSerializer,
+    RunDetailSerializer,
+    RunListSerializer,
+    RunResultSerializer,
+)
+from .services import RunFailed, RunStream, run_complete, run_stream_open
+from .sse import HEARTBEAT, SSE_HEADERS, sse_event
+
+ERROR_STATUS = {"rate_limited": 429, "timeout": 504}
+
+
+class ModelListApi(APIView):
+    @extend_schema(responses=ModelGroupSerializer(many=True))
+    def get(self, request):
+        return Response(ModelGroupSerializer(models_all(), many=True).data)
+
+
+def _source(request) -> str:
+    return Run.Source.API if isinstance(request.auth, ApiToken) else Run.Source.PLAYGROUND
+
+
+def failure_response(failure: RunFailed) -> Response:
+    error = failure.error
+    response = Response(
+        {"detail": error.message, **RunResultSerializer(failure.run).data},
+        status=ERROR_STATUS.get(error.kind, status.HTTP_502_BAD_GATEWAY),
+    )
+    if error.retry_after is not None:
+        response["Retry-After"] = str(int(error.retry_after))
+    return response
+
+
+class CompletionApi(APIView):
+    @extend_schema(
+        request=CompletionRequestSerializer,
+        responses={
+            200: OpenApiResponse(
+                RunResultSerializer,
+                description="JSON; or, with stream: true, text/event-stream of `run`, `delta` "
+                "and a final `done` event carrying this same object.",
+            ),
+            400: OpenApiResponse(description="Invalid request, with per-field errors."),
+            502: OpenApiResponse(description="The upstream failed; the run is logged."),
+        },
+    )
+    def post(self, request):
+        if not isinstance(request.data, dict):
+            raise ValidationError({"non_field_errors": ["The body must be a JSON object."]})
+        body = dict(request.data)
+        provider_slug = body.pop("provider", None)
+        team = request_team_resolve(user=request.user, auth=request.auth, team_id=body.pop("team_id", None))
+        arguments = dict(user=request.user, team=team, body=body, source=_source(request),
+                         provider_slug=provider_slug)  # fmt: skip
+        try:
+            if body.get("stream"):
+                stream = run_stream_open(**arguments)
+            else:
+                return Response(RunResultSerializer(run_complete(**arguments)).data)
+        except RunFailed as failure:
+            return failure_response(failure)
+        response = StreamingHttpResponse(_relay(stream), content_type="text/event-stream")
+        for header, value in SSE_HEADERS.items():
+            response[header] = value
+        return response
+
+
+def _relay(stream: RunStream):
+    """Our own SSE dialect for the playground: run, delta…, done (with the run summary)."""
+    run = stream.run
+    events = stream.events()
+    try:
+        yield sse_event("run", {"run_id": str(run.pk), "model": run.model, "provider": run.provider})
+        for item in events:
+            if item.heartbeat:
+                yield HEARTBEAT
+            for delta in item.deltas:
+                yield sse_event("delta", delta)
+    finally:
+        events.close()  # a client that left makes this a cancelled run, logged
+    yield sse_event("done", RunResultSerializer(run).data)
+
+
+class RunPagination(PageNumberPagination):
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class RunListApi(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("model", str),
+            OpenApiParameter("status", str, enum=Run.Status.values),
+            OpenApiParameter("source", str, enum=Run.Source.values),
+            OpenApiParameter("since", str, description="ISO date or datetime (inclusive)"),
+            OpenApiParameter("until", str, description="ISO date or datetime (exclusive)"),
+        ],
+        responses=RunListSerializer(many=True),
+    )
+    def get(self, request):
+        runs = selectors.runs_filtered(request.user, request.query_params)
+        paginator = RunPagination()
+        page = paginator.paginate_queryset(runs, request, view=self)
+        return paginator.get_paginated_response(RunListSerializer(page, many=True).data)
+
+
+class RunDetailApi(APIView):
+    @extend_schema(responses=RunDetailSerializer)
+    def get(self, request, run_id: uuid.UUID):
+        run = get_object_or_404(Run.objects.for_user(request.user), pk=run_id)
+        return Response(RunDetailSerializer(run).data)

@@ -1,0 +1,112 @@
+"""Where completions go: the default provider (from the environment, or demo mode) and the
+providers site staff add in the admin; each provider's model list, cached."""
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+
+from .client import UpstreamClient, UpstreamConfig, UpstreamError
+from .demo import demo_base_url, demo_mode_on
+from .models import Provider
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SLUG = "octopusx"
+DEMO_SLUG = "demo"
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    slug: str
+    name: str
+    base_url: str
+    api_key: str = field(repr=False)
+    is_demo: bool = False
+
+    def client(self) -> UpstreamClient:
+        return UpstreamClient(
+            UpstreamConfig(
+                base_url=self.base_url,
+                api_key=self.api_key,
+                connect_timeout=settings.UPSTREAM_CONNECT_TIMEOUT,
+                read_timeout=settings.UPSTREAM_READ_TIMEOUT,
+                max_retries=settings.UPSTREAM_MAX_RETRIES,
+                backoff_seconds=settings.UPSTREAM_BACKOFF_SECONDS,
+                retry_after_max=settings.UPSTREAM_RETRY_AFTER_MAX,
+            )
+        )
+
+
+def default_provider() -> ProviderConfig:
+    if demo_mode_on():
+        return ProviderConfig(DEMO_SLUG, "Demo (offline)", demo_base_url(), "", is_demo=True)
+    return ProviderConfig(
+        DEFAULT_SLUG, "octopusx.ai", settings.OCTOPUSX_BASE_URL, settings.OCTOPUSX_API_KEY
+    )
+
+
+def providers_all() -> list[ProviderConfig]:
+    extra = [
+        ProviderConfig(p.slug, p.name, p.base_url, p.api_key)
+        for p in Provider.objects.filter(is_active=True).exclude(slug__in=[DEFAULT_SLUG, DEMO_SLUG])
+    ]
+    return [default_provider(), *extra]
+
+
+def provider_get(slug: str) -> ProviderConfig | None:
+    return next((p for p in providers_all() if p.slug == slug), None)
+
+
+@dataclass
+class ModelList:
+    provider: ProviderConfig
+    models: list[dict]
+    error: str = ""
+    stale: bool = False  # True when `models` is the last good list because the provider is down
+
+
+def _cache_key(provider: ProviderConfig, kind: str) -> str:
+    where = hashlib.sha256(provider.base_url.encode()).hexdigest()[:16]
+    return f"models:{kind}:{provider.slug}:{where}"
+
+
+def models_for(provider: ProviderConfig) -> ModelList:
+    """The provider's models, from cache for a few minutes; the last good list if it is down."""
+    fresh = cache.get(_cache_key(provider, "fresh"))
+    if fresh is not None:
+        return ModelList(provider, fresh)
+    try:
+        models = sorted(provider.client().list_models(), key=lambda m: m["id"])
+    except UpstreamError as error:
+        logger.warning("Model list from %s failed: %s", provider.slug, error.kind)
+        last_good = cache.get(_cache_key(provider, "last-good")) or []
+        return ModelList(provider, last_good, error=error.message, stale=bool(last_good))
+    models = [{"id": m["id"], "owned_by": m.get("owned_by", "")} for m in models]
+    cache.set(_cache_key(provider, "fresh"), models, settings.MODELS_CACHE_SECONDS)
+    cache.set(_cache_key(provider, "last-good"), models, None)
+    return ModelList(provider, models)
+
+
+def models_all() -> list[ModelList]:
+    return [models_for(provider) for provider in providers_all()]
+
+
+def provider_for_model(model: str, provider_slug: str | None = None) -> ProviderConfig:
+    """Which provider serves `model`: the one named, else the first that lists it, else the
+    default (which then gives the upstream's own 'unknown model' answer)."""
+    if provider_slug:
+        provider = provider_get(provider_slug)
+        if provider is None:
+            raise ValidationError({"provider": f"No provider called {provider_slug}."})
+        return provider
+    providers = providers_all()
+    if len(providers) > 1:
+        for provider in providers:
+            if any(m["id"] == model for m in models_for(provider).models):
+                return provider
+    return providers[0]
+

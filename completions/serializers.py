@@ -1,0 +1,114 @@
+from rest_framework import serializers
+
+from .models import Run
+
+
+class UsageSerializer(serializers.Serializer):
+    prompt_tokens = serializers.IntegerField(allow_null=True)
+    completion_tokens = serializers.IntegerField(allow_null=True)
+    total_tokens = serializers.IntegerField(allow_null=True)
+    source = serializers.ChoiceField(
+        choices=Run.Usage.choices, help_text="reported, partial (stream cut short) or unknown."
+    )
+
+
+class RunResultSerializer(serializers.Serializer):
+    """What a completion returns, and the final event of a stream."""
+
+    run_id = serializers.UUIDField(source="id")
+    status = serializers.ChoiceField(choices=Run.Status.choices)
+    provider = serializers.CharField()
+    model = serializers.CharField()
+    source = serializers.CharField()
+    message = serializers.SerializerMethodField()
+    finish_reason = serializers.CharField()
+    usage = serializers.SerializerMethodField()
+    schema = serializers.SerializerMethodField(help_text="Structured-output check, when asked for.")
+    latency_ms = serializers.IntegerField(allow_null=True)
+    ttft_ms = serializers.IntegerField(allow_null=True)
+    upstream_id = serializers.CharField()
+    error = serializers.SerializerMethodField()
+    started_at = serializers.DateTimeField()
+
+    def get_message(self, run: Run) -> dict:
+        message = {"role": "assistant", "content": run.content}
+        if run.tool_calls:
+            message["tool_calls"] = run.tool_calls
+        return message
+
+    def get_usage(self, run: Run) -> dict:
+        return UsageSerializer(
+            {
+                "prompt_tokens": run.prompt_tokens,
+                "completion_tokens": run.completion_tokens,
+                "total_tokens": run.total_tokens,
+                "source": run.usage,
+            }
+        ).data
+
+    def get_schema(self, run: Run) -> dict | None:
+        if run.schema_valid is None:
+            return None
+        return {"valid": run.schema_valid, "error": run.schema_error}
+
+    def get_error(self, run: Run) -> dict | None:
+        if not run.error_kind:
+            return None
+        return {"kind": run.error_kind, "message": run.error_message, "http_status": run.http_status}
+
+
+class RunListSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    provider = serializers.CharField()
+    model = serializers.CharField()
+    source = serializers.CharField()
+    stream = serializers.BooleanField()
+    team = serializers.CharField(source="team_id")
+    total_tokens = serializers.IntegerField(allow_null=True)
+    latency_ms = serializers.IntegerField(allow_null=True)
+    error_message = serializers.CharField()
+    started_at = serializers.DateTimeField()
+
+
+class RunDetailSerializer(RunResultSerializer):
+    request = serializers.JSONField()
+    response = serializers.JSONField()
+    team = serializers.CharField(source="team_id")
+    stream = serializers.BooleanField()
+    finished_at = serializers.DateTimeField()
+
+
+class CompletionRequestSerializer(serializers.Serializer):
+    """For the API docs: the body is a Chat Completions request plus two optional fields.
+    Validation itself happens in completions.validation, with per-field messages."""
+
+    model = serializers.CharField()
+    messages = serializers.ListField(child=serializers.DictField())
+    stream = serializers.BooleanField(required=False)
+    response_format = serializers.DictField(required=False)
+    tools = serializers.ListField(child=serializers.DictField(), required=False)
+    tool_choice = serializers.JSONField(required=False)
+    temperature = serializers.FloatField(required=False)
+    top_p = serializers.FloatField(required=False)
+    max_tokens = serializers.IntegerField(required=False)
+    seed = serializers.IntegerField(required=False)
+    stop = serializers.JSONField(required=False)
+    presence_penalty = serializers.FloatField(required=False)
+    frequency_penalty = serializers.FloatField(required=False)
+    provider = serializers.CharField(
+        required=False, help_text="Provider slug, when several providers serve the same model id."
+    )
+    team_id = serializers.UUIDField(
+        required=False,
+        help_text="Team to charge; default: the token's team, or your active team.",
+    )
+
+
+class ModelGroupSerializer(serializers.Serializer):
+    provider = serializers.CharField(source="provider.slug")
+    provider_name = serializers.CharField(source="provider.name")
+    is_demo = serializers.BooleanField(source="provider.is_demo")
+    models = serializers.ListField(child=serializers.DictField())
+    error = serializers.CharField()
+    stale = serializers.BooleanField(help_text="True when showing the last good list.")

@@ -1,0 +1,254 @@
+"""Running completions: validate, pick the provider, call upstream, log the Run — always.
+
+Every call leaves exactly one Run row: it is written before the upstream call (status
+"running") and finished whatever happens — success, upstream error, a stream that breaks,
+or a client that goes away mid-stream (then "cancelled", with the partial content).
+"""
+
+import json
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils import timezone
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+
+from accounts.models import Team, User
+
+from .assembly import StreamAccumulator
+from .client import UpstreamError, UpstreamStream
+from .models import Run
+from .providers import ProviderConfig, provider_for_model
+from .validation import validate_chat_request
+
+
+class RunFailed(Exception):
+    """The upstream call failed; the run is logged with the error."""
+
+    def __init__(self, run: Run, error: UpstreamError):
+        super().__init__(error.message)
+        self.run = run
+        self.error = error
+
+
+def upstream_body(body: dict) -> dict:
+    """What is sent upstream: the request as given, except that streams always ask for usage."""
+    sent = dict(body)
+    if sent.get("stream"):
+        sent["stream_options"] = {**(sent.get("stream_options") or {}), "include_usage": True}
+    return sent
+
+
+def _run_start(*, user: User, team: Team, provider: ProviderConfig, sent: dict, source: str) -> Run:
+    return Run.objects.create(
+        user=user,
+        team=team,
+        provider=provider.slug,
+        model=sent["model"],
+        source=source,
+        stream=bool(sent.get("stream")),
+        request=sent,
+    )
+
+
+def _prepare(*, user, team, body, source, provider_slug) -> tuple[Run, ProviderConfig]:
+    body = validate_chat_request(body)
+    provider = provider_for_model(body["model"], provider_slug)
+    run = _run_start(user=user, team=team, provider=provider, sent=upstream_body(body), source=source)
+    return run, provider
+
+
+def run_complete(
+    *, user: User, team: Team, body: dict, source: str, provider_slug: str | None = None
+) -> Run:
+    """A non-streaming completion. Raises ValidationError (nothing logged) or RunFailed."""
+    run, provider = _prepare(
+        user=user, team=team, body={**body, "stream": False}, source=source,
+        provider_slug=provider_slug,
+    )  # fmt: skip
+    started = time.perf_counter()
+    try:
+        completion = provider.client().create(run.request)
+    except UpstreamError as error:
+        _finish_error(run, error, started)
+        raise RunFailed(run, error) from None
+    _finish(run, completion, started, status=Run.Status.OK)
+    return run
+
+
+def run_stream_open(
+    *, user: User, team: Team, body: dict, source: str, provider_slug: str | None = None
+) -> "RunStream":
+    """Start a streaming completion. Returns once the upstream accepted it; raises
+    ValidationError (nothing logged) or RunFailed (logged) before that."""
+    run, provider = _prepare(
+        user=user, team=team, body={**body, "stream": True}, source=source,
+        provider_slug=provider_slug,
+    )  # fmt: skip
+    started = time.perf_counter()
+    try:
+        upstream = provider.client().open_stream(run.request)
+    except UpstreamError as error:
+        _finish_error(run, error, started)
+        raise RunFailed(run, error) from None
+    return RunStream(run, upstream, started)
+
+
+@dataclass
+class StreamItem:
+    """One thing to relay: an upstream chunk (raw data text, parsed, per-choice deltas) or a
+    heartbeat while the upstream is silent."""
+
+    data: str = ""
+    chunk: dict = field(default_factory=dict)
+    deltas: list[dict] = field(default_factory=list)
+    heartbeat: bool = False
+
+
+_END = object()
+
+
+class RunStream:
+    """Relays an upstream stream and finishes its Run when iteration ends, however it ends.
+
+    A reader thread pulls from the upstream into a queue, so the relaying side can send
+    heartbeats while the upstream is quiet, and can stop the upstream when the client leaves.
+    """
+
+    def __init__(self, run: Run, upstream: UpstreamStream, started: float):
+        self.run = run
+        self.upstream = upstream
+        self.started = started
+        self.accumulator = StreamAccumulator()
+        self.error: UpstreamError | None = None
+        self.ttft: float | None = None
+
+    def events(self) -> Iterator[StreamItem]:
+        items: queue.Queue = queue.Queue()
+        threading.Thread(target=self._pump, args=(items,), daemon=True).start()
+        status = Run.Status.OK
+        try:
+            while True:
+                try:
+                    item = items.get(timeout=settings.STREAM_HEARTBEAT_SECONDS)
+                except queue.Empty:
+                    yield StreamItem(heartbeat=True)
+                    continue
+                if item is _END:
+                    break
+                if isinstance(item, UpstreamError):
+                    self.error = item
+                    status = Run.Status.ERROR
+                    break
+                data, chunk = item
+                deltas = self.accumulator.add(chunk)
+                if self.ttft is None and self.accumulator.started:
+                    self.ttft = time.perf_counter() - self.started
+                yield StreamItem(data=data, chunk=chunk, deltas=deltas)
+        except GeneratorExit:
+            status = Run.Status.CANCELLED  # the client went away
+            raise
+        finally:
+            self.upstream.close()
+            self._finish(status)
+
+    def _pump(self, items: queue.Queue) -> None:
+        try:
+            for pair in self.upstream:
+                items.put(pair)
+        except UpstreamError as error:
+            items.put(error)
+        except Exception as error:  # noqa: BLE001 - any breakage ends the stream as an error
+            items.put(UpstreamError(f"Reading the stream failed: {error}", kind="dropped_stream"))
+        else:
+            items.put(_END)
+
+    def _finish(self, status: str) -> None:
+        run = self.run
+        completion = self.accumulator.completion()
+        if status == Run.Status.CANCELLED:
+            run.error_kind = "cancelled"
+            run.error_message = "The client stopped the stream; the partial answer is kept."
+        elif self.error is not None:
+            run.error_kind = self.error.kind
+            run.error_message = self.error.message
+            run.http_status = self.error.status
+        _finish(run, completion, self.started, status=status, ttft=self.ttft,
+                partial_tokens=self.accumulator.delta_count)  # fmt: skip
+
+
+def _finish(
+    run: Run,
+    completion: dict,
+    started: float,
+    *,
+    status: str,
+    ttft: float | None = None,
+    partial_tokens: int = 0,
+) -> None:
+    choices = completion.get("choices") or [{}]
+    first = choices[0] if isinstance(choices[0], dict) else {}
+    message = first.get("message") or {}
+    run.status = status
+    run.response = completion
+    run.content = message.get("content") if isinstance(message.get("content"), str) else None
+    run.tool_calls = message.get("tool_calls") or None
+    run.finish_reason = first.get("finish_reason") or ""
+    run.upstream_id = str(completion.get("id") or "")[:200]
+    run.http_status = run.http_status or 200
+    _apply_usage(run, completion.get("usage"), partial_tokens)
+    _check_structured_output(run)
+    run.latency_ms = round((time.perf_counter() - started) * 1000)
+    run.ttft_ms = round(ttft * 1000) if ttft is not None else None
+    run.finished_at = timezone.now()
+    run.save()
+
+
+def _finish_error(run: Run, error: UpstreamError, started: float) -> None:
+    run.status = Run.Status.ERROR
+    run.error_kind = error.kind
+    run.error_message = error.message
+    run.http_status = error.status
+    run.latency_ms = round((time.perf_counter() - started) * 1000)
+    run.finished_at = timezone.now()
+    run.save()
+
+
+def _apply_usage(run: Run, usage, partial_tokens: int) -> None:
+    """Tokens as reported; never invented. A cut stream records what was seen, marked partial."""
+    keys = ("prompt_tokens", "completion_tokens", "total_tokens")
+    if isinstance(usage, dict) and all(isinstance(usage.get(k), int) for k in keys):
+        run.prompt_tokens, run.completion_tokens, run.total_tokens = (usage[k] for k in keys)
+        run.usage = Run.Usage.REPORTED
+    elif run.status != Run.Status.OK and partial_tokens:
+        run.completion_tokens = partial_tokens
+        run.usage = Run.Usage.PARTIAL
+    else:
+        run.usage = Run.Usage.UNKNOWN
+
+
+def _check_structured_output(run: Run) -> None:
+    """Record whether JSON output matches what was asked for, with the validator's message."""
+    response_format = run.request.get("response_format") or {}
+    kind = response_format.get("type")
+    if kind not in ("json_schema", "json_object") or run.content is None:
+        return
+    if run.status != Run.Status.OK:
+        return
+    try:
+        instance = json.loads(run.content)
+    except ValueError as error:
+        run.schema_valid, run.schema_error = False, f"The answer is not valid JSON: {error}"
+        return
+    if kind == "json_object":
+        run.schema_valid = isinstance(instance, dict)
+        run.schema_error = "" if run.schema_valid else "The answer is JSON but not an object."
+        return
+    schema = response_format["json_schema"]["schema"]
+    error = best_match(Draft202012Validator(schema).iter_errors(instance))
+    run.schema_valid = error is None
+    run.schema_error = f"At {error.json_path}: {error.message}" if error else ""
