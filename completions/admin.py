@@ -13,6 +13,10 @@ class ProviderForm(forms.ModelForm):
         help_text="Leave empty to keep the current key. Stored encrypted; never displayed.",
     )
     clear_api_key = forms.BooleanField(required=False, help_text="Remove the stored key.")
+    base_url = forms.URLField(
+        assume_scheme="https",
+        help_text="Up to and including /v1, e.g. http://127.0.0.1:8081/v1",
+    )
 
     class Meta:
         model = Provider

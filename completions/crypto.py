@@ -3,7 +3,8 @@
 Keys come from FIELD_ENCRYPTION_KEY, a comma-separated list of Fernet keys: the first encrypts,
 all of them decrypt (MultiFernet), so rotation is "put a new key first, run
 `manage.py rotate_provider_keys`, then drop the old key". Without FIELD_ENCRYPTION_KEY a key is
-derived from SECRET_KEY with HKDF, so a zero-config install still never stores a key in clear.
+derived from SECRET_KEY with HKDF, so a zero-config install still never stores a key in clear;
+that derived key stays readable (last) once dedicated keys are configured.
 """
 
 import base64
@@ -26,7 +27,9 @@ def _derived_key(secret_key: str) -> bytes:
 
 @lru_cache(maxsize=4)
 def _fernet(keys: tuple[str, ...], secret_key: str) -> MultiFernet:
-    raw_keys = [key.encode() for key in keys] or [_derived_key(secret_key)]
+    # The SECRET_KEY-derived key always comes last: it decrypts what was stored before a
+    # dedicated key was configured, so `rotate_provider_keys` can move those values over.
+    raw_keys = [key.encode() for key in keys] + [_derived_key(secret_key)]
     return MultiFernet([Fernet(key) for key in raw_keys])
 
 

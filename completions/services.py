@@ -58,7 +58,9 @@ def _run_start(*, user: User, team: Team, provider: ProviderConfig, sent: dict, 
 def _prepare(*, user, team, body, source, provider_slug) -> tuple[Run, ProviderConfig]:
     body = validate_chat_request(body)
     provider = provider_for_model(body["model"], provider_slug)
-    run = _run_start(user=user, team=team, provider=provider, sent=upstream_body(body), source=source)
+    run = _run_start(
+        user=user, team=team, provider=provider, sent=upstream_body(body), source=source
+    )
     return run, provider
 
 

@@ -1,10 +1,15 @@
 from django.urls import path
 
-from . import api
+from . import api, views
 
 api_urlpatterns = [
     path("models/", api.ModelListApi.as_view(), name="api_models"),
     path("completions/", api.CompletionApi.as_view(), name="api_completions"),
     path("runs/", api.RunListApi.as_view(), name="api_runs"),
     path("runs/<uuid:run_id>/", api.RunDetailApi.as_view(), name="api_run"),
+]
+
+urlpatterns = [
+    path("", views.run_list, name="run_list"),
+    path("<uuid:run_id>/", views.run_detail, name="run_detail"),
 ]

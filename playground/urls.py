@@ -17,6 +17,8 @@ api_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("playground/", views.playground_page, name="playground"),
+    path("runs/", include("completions.urls")),
     path("accounts/", include(account_patterns)),
     path("teams/", include(team_patterns)),
     path("api/", include(api_patterns)),

@@ -1,13 +1,28 @@
-"""Site-level pages: home and the health check. The playground page arrives with its issue."""
+"""Site-level pages: home, the playground page and the health check."""
 
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from completions.demo import demo_mode_on
+from completions.models import Provider
+from completions.providers import DEFAULT_SLUG, DEMO_SLUG
+
 
 def home(request):
     return render(request, "home.html")
+
+
+@login_required
+def playground_page(request):
+    # Base URLs for "View code": they are public addresses, never keys.
+    upstreams = {DEFAULT_SLUG: settings.OCTOPUSX_BASE_URL, DEMO_SLUG: settings.OCTOPUSX_BASE_URL}
+    upstreams.update(Provider.objects.filter(is_active=True).values_list("slug", "base_url"))
+    config = {"demo": demo_mode_on(), "upstreams": upstreams}
+    return render(request, "playground/page.html", {"config": config})
 
 
 @never_cache

@@ -90,3 +90,33 @@ def token_client(secret: str) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     return client
+
+
+UPSTREAM_KEY = "sk-test-upstream-key-never-shown-0123456789"
+
+
+@pytest.fixture(scope="session")
+def _fake_upstream_server():
+    from completions.fake_upstream import FakeUpstream
+
+    server = FakeUpstream(api_key=UPSTREAM_KEY).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def upstream(_fake_upstream_server, settings):
+    """Every test's default provider is the offline fake upstream on 127.0.0.1, as a real
+    HTTP server, so no test can reach the network. Retries wait milliseconds, not seconds."""
+    from django.core.cache import cache
+
+    server = _fake_upstream_server
+    server.reset()
+    settings.OCTOPUSX_BASE_URL = server.base_url
+    settings.OCTOPUSX_API_KEY = UPSTREAM_KEY
+    settings.UPSTREAM_BACKOFF_SECONDS = 0.01
+    settings.UPSTREAM_RETRY_AFTER_MAX = 0.05
+    settings.UPSTREAM_READ_TIMEOUT = 5
+    cache.clear()
+    yield server
+    server.reset()

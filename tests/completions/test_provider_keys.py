@@ -86,3 +86,12 @@ def test_admin_sets_keeps_and_clears_key(client, staff):
 def test_only_staff_reach_provider_admin(client, alice):
     client.force_login(alice)
     assert client.get("/admin/completions/provider/add/").status_code == 302
+
+
+def test_moving_from_the_derived_key_to_a_dedicated_one_then_changing_secret_key(settings):
+    settings.FIELD_ENCRYPTION_KEYS = []
+    provider = make_provider()  # encrypted with the SECRET_KEY-derived key
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    call_command("rotate_provider_keys", stdout=StringIO())
+    settings.SECRET_KEY = "a brand new secret key"
+    assert Provider.objects.get(pk=provider.pk).api_key == KEY

@@ -1,0 +1,103 @@
+"""Shared pieces for benchmarks: start the fake upstream and Octoplay as real processes."""
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up within {timeout} s")
+
+
+@contextmanager
+def fake_upstream(*, chunk_delay: float = 0.0, api_key: str = "sk-bench"):
+    port = free_port()
+    process = subprocess.Popen(
+        [PYTHON, "-m", "completions.fake_upstream", "--port", str(port), "--api-key", api_key,
+         "--chunk-delay", str(chunk_delay)],
+        cwd=ROOT, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        wait_for(f"{base}/models")
+        yield base
+    finally:
+        process.terminate()
+        process.wait()
+
+
+@contextmanager
+def octoplay(upstream_base: str, *, api_key: str = "sk-bench", workers: int = 2, threads: int = 64):
+    """Octoplay under gunicorn on a fresh database; yields (base_url, bearer_token)."""
+    port = free_port()
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory() as tmp:
+        if "DATABASE_URL" not in env:
+            env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+        env.update(
+            OCTOPUSX_BASE_URL=upstream_base, OCTOPUSX_API_KEY=api_key, DEBUG="false",
+            SECRET_KEY="bench-only-secret-key", ALLOWED_HOSTS="127.0.0.1", SECURE_HTTPS="false",
+            WEB_CONCURRENCY=str(workers), GUNICORN_THREADS=str(threads), LOG_LEVEL="WARNING",
+        )  # fmt: skip
+        manage = [PYTHON, "manage.py"]
+        subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+        subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+        subprocess.run(
+            [*manage, "shell", "-c",
+             "from accounts.services import user_signup; "
+             "user_signup(username='bench', email='bench@example.com', password='bench-pass-123')"],
+            cwd=ROOT, env=env, check=True,
+        )  # fmt: skip
+        token = subprocess.run(
+            [*manage, "create_token", "bench"], cwd=ROOT, env=env, check=True,
+            capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
+        server = subprocess.Popen(
+            [str(Path(PYTHON).parent / "gunicorn"), "playground.wsgi", "--config",
+             "playground/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"],
+            cwd=ROOT, env=env, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_for(f"{base}/healthz")
+            yield base, token, env
+        finally:
+            server.terminate()
+            server.wait()
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def describe(values: list[float]) -> str:
+    return (
+        f"p50 {statistics.median(values):7.2f} ms   p99 {percentile(values, 99):7.2f} ms   "
+        f"mean {statistics.fmean(values):7.2f} ms"
+    )

@@ -1,0 +1,84 @@
+"""What Octoplay's POST /api/completions/ adds on top of the upstream, per call.
+
+Starts the offline fake upstream with zero latency and Octoplay under gunicorn (SQLite in a
+temp dir, or DATABASE_URL if set, e.g. PostgreSQL), then sends the same N requests directly
+to the upstream and through Octoplay, one at a time, for non-stream and stream, and prints
+latency percentiles, the added latency, the server-reported overhead and throughput.
+
+    .venv/bin/python bench/completions_overhead.py [-n 300]
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench._harness import describe, fake_upstream, octoplay  # noqa: E402
+
+BODY = {
+    "model": "octo-demo-small",
+    "messages": [{"role": "user", "content": "Say something short about benchmarks."}],
+    "max_tokens": 16,
+}
+
+
+def timed(call, n: int) -> tuple[list[float], float, list]:
+    samples, results = [], []
+    started = time.perf_counter()
+    for _ in range(n):
+        t0 = time.perf_counter()
+        results.append(call())
+        samples.append((time.perf_counter() - t0) * 1000)
+    return samples, time.perf_counter() - started, results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-n", type=int, default=300)
+    n = parser.parse_args().n
+    with fake_upstream() as upstream, octoplay(upstream) as (site, token, _env):
+        direct = requests.Session()
+        direct.headers["Authorization"] = "Bearer sk-bench"
+        proxied = requests.Session()
+        proxied.headers["Authorization"] = f"Bearer {token}"
+
+        def direct_call(stream: bool):
+            def call():
+                r = direct.post(f"{upstream}/chat/completions", json={**BODY, "stream": stream})
+                r.raise_for_status()
+                return r.content
+
+            return call
+
+        def proxied_call(stream: bool):
+            def call():
+                r = proxied.post(f"{site}/api/completions/", json={**BODY, "stream": stream})
+                r.raise_for_status()
+                body = r.content
+                assert b'"status":"ok"' in body.replace(b" ", b""), body[-300:]
+                return float(r.headers["X-Octoplay-Overhead-Ms"])
+
+            return call
+
+        for _ in range(20):  # warm up connections, caches and both gunicorn workers
+            direct_call(False)()
+            proxied_call(False)()
+        print(f"Octoplay completions overhead, {n} sequential calls each (fake upstream, zero latency)")
+        for stream in (False, True):
+            label = "stream" if stream else "non-stream"
+            d, d_total, _ = timed(direct_call(stream), n)
+            p, p_total, overheads = timed(proxied_call(stream), n)
+            print(f"\n[{label}]")
+            print(f"  direct to upstream : {describe(d)}   {n / d_total:6.0f} req/s")
+            print(f"  through Octoplay   : {describe(p)}   {n / p_total:6.0f} req/s")
+            print(f"  added latency      : p50 {statistics.median(p) - statistics.median(d):7.2f} ms   "
+                  f"p99 {sorted(p)[int(0.99 * (n - 1))] - sorted(d)[int(0.99 * (n - 1))]:7.2f} ms")  # fmt: skip
+            print(f"  server overhead hdr: {describe(overheads)}")
+
+
+if __name__ == "__main__":
+    main()

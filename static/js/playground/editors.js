@@ -1,0 +1,177 @@
+// The editors on the left (conversation) and right (parameters, tools, response format).
+// Each render function draws from the state and writes edits straight back into it;
+// `changed()` persists the state and refreshes whatever depends on it.
+
+import { EXAMPLE_SCHEMA, EXAMPLE_TOOL, PARAMS, toolFromText } from "./state.js";
+
+const $ = (selector, root = document) => root.querySelector(selector);
+
+export function autoGrow(textarea) {
+  const grow = () => {
+    textarea.style.height = "auto";
+    textarea.style.height = `${Math.min(textarea.scrollHeight + 2, 640)}px`;
+  };
+  textarea.addEventListener("input", grow);
+  requestAnimationFrame(grow);
+}
+
+export function renderSystem(state, changed) {
+  const role = $("#system-role");
+  const content = $("#system-content");
+  role.value = state.systemRole;
+  content.value = state.system;
+  role.onchange = () => { state.systemRole = role.value; changed(); };
+  content.oninput = () => { state.system = content.value; changed(); };
+  autoGrow(content);
+}
+
+export function renderMessages(state, changed) {
+  const list = $("#messages");
+  list.replaceChildren();
+  state.messages.forEach((message, index) => {
+    const item = $("#message-template").content.firstElementChild.cloneNode(true);
+    item.dataset.index = index;
+    const role = $('[data-field="role"]', item);
+    const content = $('[data-field="content"]', item);
+    const callId = $('[data-field="tool_call_id"]', item);
+    const toolCalls = $('[data-field="tool_calls"]', item);
+    role.value = message.role;
+    content.value = message.content;
+    callId.value = message.tool_call_id || "";
+    toolCalls.value = message.tool_calls || "";
+    const showRoleFields = () => {
+      callId.hidden = message.role !== "tool";
+      $(".tool-calls-editor", item).hidden = message.role !== "assistant";
+      item.dataset.role = message.role;
+      content.placeholder = message.role === "tool" ? "The tool's result, e.g. {\"temp_c\": 14}" : "Enter a message…";
+    };
+    showRoleFields();
+    role.onchange = () => { message.role = role.value; showRoleFields(); changed(); };
+    content.oninput = () => { message.content = content.value; changed(); };
+    callId.oninput = () => { message.tool_call_id = callId.value; changed(); };
+    toolCalls.oninput = () => { message.tool_calls = toolCalls.value; changed(); };
+    item.querySelectorAll("[data-action]").forEach((button) => {
+      button.onclick = () => {
+        const action = button.dataset.action;
+        if (action === "delete") state.messages.splice(index, 1);
+        if (action === "up" && index > 0) state.messages.splice(index - 1, 0, ...state.messages.splice(index, 1));
+        if (action === "down" && index < state.messages.length - 1) state.messages.splice(index + 1, 0, ...state.messages.splice(index, 1));
+        renderMessages(state, changed);
+        changed();
+      };
+    });
+    list.append(item);
+    autoGrow(content);
+    autoGrow(toolCalls);
+  });
+}
+
+export function addMessage(state, message) {
+  const last = state.messages[state.messages.length - 1];
+  const role = message?.role ?? (last?.role === "user" ? "assistant" : "user");
+  state.messages.push({ role, content: "", tool_calls: "", tool_call_id: "", ...message });
+}
+
+export function renderParams(state, changed) {
+  for (const name of [...PARAMS, "stop"]) {
+    const input = $(`[data-param="${name}"]`);
+    input.value = state.params[name] ?? "";
+    input.oninput = () => { state.params[name] = input.value; changed(); };
+  }
+  const stream = $('[data-param="stream"]');
+  stream.checked = Boolean(state.params.stream);
+  stream.onchange = () => { state.params.stream = stream.checked; changed(); };
+}
+
+function toolName(text) {
+  try {
+    return toolFromText(text, 0)?.function?.name || "";
+  } catch {
+    return "";
+  }
+}
+
+export function renderTools(state, changed) {
+  const list = $("#tools");
+  list.replaceChildren();
+  state.tools.forEach((text, index) => {
+    const item = $("#tool-template").content.firstElementChild.cloneNode(true);
+    const area = $("textarea", item);
+    const error = $("[data-error]", item);
+    area.value = text;
+    const check = () => {
+      try {
+        const tool = toolFromText(area.value, index);
+        if (!tool?.function?.name) throw new Error("needs function.name");
+        error.textContent = "";
+        $(".tool-name", item).textContent = tool.function.name;
+      } catch (problem) {
+        error.textContent = problem.message.replace(/^Tool \d+ /, "");
+        $(".tool-name", item).textContent = `Tool ${index + 1}`;
+      }
+    };
+    check();
+    area.oninput = () => { state.tools[index] = area.value; check(); renderToolChoice(state, changed); changed(); };
+    $('[data-action="delete-tool"]', item).onclick = () => {
+      state.tools.splice(index, 1);
+      renderTools(state, changed);
+      changed();
+    };
+    list.append(item);
+    autoGrow(area);
+  });
+  renderToolChoice(state, changed);
+}
+
+export function addExampleTool(state) {
+  const taken = new Set(state.tools.map(toolName));
+  const tool = structuredClone(EXAMPLE_TOOL);
+  for (let n = 2; taken.has(tool.function.name); n += 1) tool.function.name = `get_weather_${n}`;
+  state.tools.push(JSON.stringify(tool, null, 2));
+}
+
+function renderToolChoice(state, changed) {
+  const select = $("#tool-choice");
+  const names = state.tools.map(toolName).filter(Boolean);
+  const options = [["auto", "auto"], ["none", "none"], ["required", "required"], ...names.map((n) => [`fn:${n}`, `function: ${n}`])];
+  select.replaceChildren(...options.map(([value, label]) => new Option(label, value)));
+  if (!options.some(([value]) => value === state.toolChoice)) state.toolChoice = "auto";
+  select.value = state.toolChoice;
+  select.disabled = !state.tools.length;
+  select.onchange = () => { state.toolChoice = select.value; changed(); };
+}
+
+export function renderFormat(state, changed) {
+  const editor = $("#schema-editor");
+  const area = $("#schema-text");
+  const error = $("#schema-error");
+  const name = $("#schema-name");
+  const strict = $("#schema-strict");
+  document.querySelectorAll('input[name="format"]').forEach((radio) => {
+    radio.checked = radio.value === state.format.type;
+    radio.onchange = () => { state.format.type = radio.value; editor.hidden = radio.value !== "json_schema"; changed(); };
+  });
+  editor.hidden = state.format.type !== "json_schema";
+  area.value = state.format.schema;
+  name.value = state.format.name;
+  strict.checked = state.format.strict;
+  const check = () => {
+    if (!area.value.trim()) return void (error.textContent = "");
+    try {
+      const schema = JSON.parse(area.value);
+      error.textContent = schema && typeof schema === "object" && !Array.isArray(schema) ? "" : "A schema must be a JSON object.";
+    } catch (problem) {
+      error.textContent = `Not valid JSON: ${problem.message}`;
+    }
+  };
+  check();
+  area.oninput = () => { state.format.schema = area.value; check(); changed(); };
+  name.oninput = () => { state.format.name = name.value; changed(); };
+  strict.onchange = () => { state.format.strict = strict.checked; changed(); };
+  $("#schema-example").onclick = () => {
+    state.format.schema = JSON.stringify(EXAMPLE_SCHEMA, null, 2);
+    renderFormat(state, changed);
+    changed();
+  };
+  autoGrow(area);
+}

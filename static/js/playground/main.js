@@ -1,0 +1,236 @@
+// The playground page: wires the editors, the model picker, running and the response panel.
+
+import { codeFor } from "./code.js";
+import { addExampleTool, addMessage, renderFormat, renderMessages, renderParams, renderSystem, renderTools } from "./editors.js";
+import { ResponsePanel } from "./response.js";
+import { RequestProblem, buildRequest, clearState, emptyState, loadState, saveState, stateFromRequest } from "./state.js";
+import { apiGet, runCompletion } from "./stream.js";
+
+const $ = (selector) => document.querySelector(selector);
+const config = JSON.parse($("#playground-config").textContent);
+const panel = new ResponsePanel();
+let state = loadState();
+let running = null; // AbortController of the run in flight
+let providerCount = 1;
+
+function changed() {
+  saveState(state);
+}
+
+function renderAll() {
+  renderSystem(state, changed);
+  renderMessages(state, changed);
+  renderParams(state, changed);
+  renderTools(state, changed);
+  renderFormat(state, changed);
+  selectModel();
+}
+
+// Model picker
+
+async function loadModels() {
+  const select = $("#model");
+  const status = $("#model-status");
+  let groups;
+  try {
+    groups = await apiGet("/api/models/");
+  } catch (error) {
+    status.textContent = `Could not load models: ${error.message}`;
+    groups = [];
+  }
+  providerCount = groups.length;
+  select.replaceChildren();
+  const notes = [];
+  for (const group of groups) {
+    const optgroup = document.createElement("optgroup");
+    optgroup.label = group.is_demo ? `${group.provider_name} — demo mode` : group.provider_name;
+    for (const model of group.models) {
+      const option = new Option(model.id, `${group.provider}::${model.id}`);
+      option.dataset.search = `${model.id} ${group.provider_name}`.toLowerCase();
+      optgroup.append(option);
+    }
+    select.append(optgroup);
+    if (group.error) notes.push(`${group.provider_name}: ${group.error}${group.stale ? " (showing the last list that worked)" : ""}`);
+  }
+  status.textContent = notes.join(" · ");
+  const total = groups.reduce((sum, g) => sum + g.models.length, 0);
+  $("#model-search").hidden = total <= 8;
+  selectModel();
+  select.onchange = () => {
+    [state.provider, state.model] = select.value.split("::");
+    changed();
+  };
+}
+
+function selectModel() {
+  const select = $("#model");
+  if (!select.options.length || select.options[0].value === "") return;
+  const wanted = `${state.provider}::${state.model}`;
+  const byModel = [...select.options].find((o) => o.value.endsWith(`::${state.model}`));
+  if ([...select.options].some((o) => o.value === wanted)) select.value = wanted;
+  else if (state.model && byModel) select.value = byModel.value;
+  else if (state.model) {
+    const option = new Option(`${state.model} (not listed)`, `${state.provider}::${state.model}`);
+    select.prepend(option);
+    select.value = option.value;
+  }
+  [state.provider, state.model] = select.value.split("::");
+  changed();
+}
+
+$("#model-search").oninput = (event) => {
+  const term = event.target.value.toLowerCase();
+  for (const option of $("#model").options) option.hidden = term && !option.dataset.search?.includes(term);
+};
+
+// Running
+
+function showProblems(errors) {
+  const box = $("#request-errors");
+  document.querySelectorAll("#messages [data-error]").forEach((e) => { e.textContent = ""; });
+  const offset = state.system.trim() ? 1 : 0;
+  const general = [];
+  for (const [field, messages] of Object.entries(errors)) {
+    const text = [].concat(messages).join(" ");
+    const match = field.match(/^messages\[(\d+)\]/);
+    const item = match && document.querySelector(`#messages li[data-index="${Number(match[1]) - offset}"] [data-error]`);
+    if (item) item.textContent = `${field.replace(/^messages\[\d+\]\.?/, "") || "message"}: ${text}`;
+    else general.push(`${field}: ${text}`);
+  }
+  box.replaceChildren(...general.map((line) => Object.assign(document.createElement("p"), { textContent: line })));
+  box.hidden = !general.length;
+}
+
+function setRunning(on) {
+  $("#run").disabled = on;
+  $("#stop").disabled = !on;
+}
+
+async function run() {
+  if (running) return;
+  let body;
+  try {
+    body = buildRequest(state);
+  } catch (problem) {
+    if (problem instanceof RequestProblem) return showProblems({ [problem.field]: problem.message });
+    throw problem;
+  }
+  showProblems({});
+  if (providerCount > 1 && state.provider) body.provider = state.provider;
+  running = new AbortController();
+  setRunning(true);
+  panel.start({ jsonExpected: Boolean(body.response_format) });
+  try {
+    await runCompletion(body, {
+      signal: running.signal,
+      onEvent: (name, data) => {
+        if (name === "delta") panel.delta(data);
+        if (name === "done") panel.finish(data);
+      },
+    });
+  } catch (error) {
+    if (error.name === "AbortError") {
+      panel.setStatus("stopped", "warn");
+    } else if (error.body?.errors) {
+      $("#response").hidden = true;
+      showProblems(error.body.errors);
+    } else if (error.body?.run_id) {
+      panel.finish(error.body);
+    } else {
+      panel.showError(error.message || "The request failed.");
+    }
+  } finally {
+    running = null;
+    setRunning(false);
+  }
+}
+
+$("#run").onclick = run;
+$("#stop").onclick = () => running?.abort();
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+    event.preventDefault();
+    run();
+  }
+});
+
+// Conversation actions
+
+$("#add-message").onclick = () => {
+  addMessage(state);
+  renderMessages(state, changed);
+  changed();
+  document.querySelector("#messages li:last-child textarea").focus();
+};
+
+$("#add-response").onclick = () => {
+  addMessage(state, { role: "assistant", content: panel.content });
+  addMessage(state, { role: "user" });
+  renderMessages(state, changed);
+  changed();
+  document.querySelector("#messages li:last-child textarea").focus();
+};
+
+$("#add-tool-results").onclick = () => {
+  const calls = [...panel.toolCalls.values()];
+  addMessage(state, { role: "assistant", content: panel.content || "", tool_calls: JSON.stringify(calls, null, 2) });
+  for (const call of calls) addMessage(state, { role: "tool", tool_call_id: call.id, content: "" });
+  renderMessages(state, changed);
+  changed();
+  document.querySelector(`#messages li[data-index="${state.messages.length - calls.length}"] textarea`).focus();
+};
+
+$("#add-tool").onclick = () => {
+  addExampleTool(state);
+  renderTools(state, changed);
+  changed();
+};
+
+$("#reset").onclick = () => {
+  if (!window.confirm("Clear the whole prompt, tools and settings?")) return;
+  const model = { model: state.model, provider: state.provider };
+  clearState();
+  state = { ...emptyState(), ...model };
+  renderAll();
+  $("#response").hidden = true;
+};
+
+// View code
+
+let codeLang = "curl";
+function paintCode() {
+  let text;
+  try {
+    const body = buildRequest(state);
+    text = codeFor(codeLang, body, config.upstreams[state.provider] || Object.values(config.upstreams)[0]);
+  } catch (problem) {
+    text = `Fix the request first: ${problem.message}`;
+  }
+  $("#code-text").textContent = text;
+  document.querySelectorAll("[data-lang]").forEach((tab) => tab.setAttribute("aria-selected", String(tab.dataset.lang === codeLang)));
+}
+$("#view-code").onclick = () => { paintCode(); $("#code-dialog").showModal(); };
+$("#code-close").onclick = () => $("#code-dialog").close();
+$("#code-copy").onclick = () => navigator.clipboard?.writeText($("#code-text").textContent);
+document.querySelectorAll("[data-lang]").forEach((tab) => { tab.onclick = () => { codeLang = tab.dataset.lang; paintCode(); }; });
+
+// Start: a run to reopen (?run=<id>) wins over the saved state.
+
+async function boot() {
+  const runId = new URLSearchParams(window.location.search).get("run");
+  if (runId) {
+    try {
+      const run = await apiGet(`/api/runs/${encodeURIComponent(runId)}/`);
+      state = stateFromRequest(run.request, run.provider);
+      saveState(state);
+    } catch (error) {
+      showProblems({ run: `Could not open that run: ${error.message}` });
+    }
+    window.history.replaceState(null, "", window.location.pathname);
+  }
+  renderAll();
+  await loadModels();
+  document.body.dataset.ready = "true"; // for tests and people: the page is fully wired
+}
+
+boot();

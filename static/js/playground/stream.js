@@ -1,0 +1,60 @@
+// Calling POST /api/completions/: JSON, or our SSE stream read with fetch (the browser never
+// talks to the upstream; the server holds the key).
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+export async function apiGet(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" } });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw Object.assign(new Error(body.detail || `HTTP ${response.status}`), { body });
+  return body;
+}
+
+// Runs a completion. Calls onEvent(name, data) for "run", "delta" and "done" events; a
+// non-streamed answer arrives as one "done". Rejects with an Error carrying `body` on 4xx/5xx.
+export async function runCompletion(body, { onEvent, signal }) {
+  const response = await fetch("/api/completions/", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json, text/event-stream" },
+    body: JSON.stringify(body),
+    signal,
+    credentials: "same-origin",
+  });
+  const type = response.headers.get("Content-Type") || "";
+  if (!type.includes("text/event-stream")) {
+    const data = await response.json().catch(() => ({ detail: `The server answered HTTP ${response.status}.` }));
+    if (!response.ok) throw Object.assign(new Error(data.detail || `HTTP ${response.status}`), { body: data, status: response.status });
+    onEvent("done", data);
+    return;
+  }
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let boundary;
+    while ((boundary = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, boundary);
+      buffer = buffer.slice(boundary + 2);
+      const event = parseEvent(block);
+      if (event) onEvent(event.name, event.data);
+    }
+  }
+}
+
+function parseEvent(block) {
+  let name = "message";
+  const data = [];
+  for (const line of block.split("\n")) {
+    if (line.startsWith(":")) continue; // heartbeat comment
+    if (line.startsWith("event:")) name = line.slice(6).trim();
+    else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+  }
+  if (!data.length) return null;
+  return { name, data: JSON.parse(data.join("\n")) };
+}

@@ -1,0 +1,274 @@
+"""POST /api/completions/ against the real local fake upstream: real HTTP, real SSE."""
+
+import json
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from accounts.services import token_create
+from completions.fake_upstream import Behaviour
+from completions.models import Run
+from tests.conftest import UPSTREAM_KEY, token_client
+
+pytestmark = pytest.mark.django_db
+
+MODEL = "octo-demo-small"
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather for a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "unit": {"enum": ["c", "f"]}},
+            "required": ["city"],
+        },
+    },
+}
+CITY_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "population": {"type": "integer", "minimum": 0},
+        "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
+    },
+    "required": ["name", "population", "tags"],
+    "additionalProperties": False,
+}
+
+
+def chat(**extra) -> dict:
+    return {
+        "model": MODEL,
+        "messages": [
+            {"role": "system", "content": "You are terse."},
+            {"role": "user", "content": "Tell me about octopuses"},
+        ],
+        **extra,
+    }
+
+
+def post(client, body):
+    return client.post("/api/completions/", body, format="json")
+
+
+def sse_events(response) -> list[tuple[str, dict]]:
+    text = b"".join(response.streaming_content).decode()
+    events = []
+    for block in text.split("\n\n"):
+        lines = block.strip().splitlines()
+        if not lines or lines[0].startswith(":"):
+            continue
+        name = lines[0].removeprefix("event: ")
+        data = json.loads(lines[1].removeprefix("data: "))
+        events.append((name, data))
+    return events
+
+
+@pytest.fixture
+def schema():
+    spec = json.load(open("tests/spec/openai-chat-completions.schema.json"))
+    return spec
+
+
+def assert_valid_upstream_request(schema, body):
+    validator = Draft202012Validator({**schema, "$ref": "#/$defs/CreateChatCompletionRequest"})
+    errors = sorted(validator.iter_errors(body), key=str)
+    assert not errors, [e.message for e in errors]
+
+
+# Non-streaming
+
+
+def test_completion_returns_message_usage_and_logs_run(api, alice, upstream, schema):
+    response = post(api(alice), chat(temperature=0.2, max_tokens=200, seed=1))
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["message"]["content"].startswith("You said")
+    assert body["finish_reason"] == "stop"
+    assert body["usage"]["source"] == "reported" and body["usage"]["total_tokens"] > 0
+    run = Run.objects.get(pk=body["run_id"])
+    assert (run.user, run.team, run.status, run.source) == (alice, alice.personal_team, "ok", "playground")
+    assert run.content == body["message"]["content"]
+    assert run.latency_ms is not None and run.finished_at is not None
+
+    sent = upstream.requests[-1]
+    assert sent.headers["Authorization"] == f"Bearer {UPSTREAM_KEY}"
+    assert_valid_upstream_request(schema, sent.body)
+    assert sent.body["temperature"] == 0.2 and "stream_options" not in sent.body
+
+
+def test_response_reports_server_overhead(api, alice):
+    response = post(api(alice), chat())
+    assert float(response["X-Octoplay-Overhead-Ms"]) >= 0
+    assert "upstream;dur=" in response["Server-Timing"]
+
+
+def test_token_requests_are_logged_as_api_and_charged_to_the_tokens_team(acme, alice):
+    _, secret = token_create(user=alice, name="ci", team=acme)
+    body = post(token_client(secret), chat()).json()
+    run = Run.objects.get(pk=body["run_id"])
+    assert (run.team, run.source) == (acme, "api")
+
+
+def test_team_id_must_be_one_of_yours(api, acme, charlie):
+    response = post(api(charlie), {**chat(), "team_id": str(acme.pk)})
+    assert response.status_code == 400 and "team_id" in response.json()["errors"]
+    assert not Run.objects.exists()
+
+
+def test_tool_call_returned_with_null_content(api, alice, upstream, schema):
+    response = post(api(alice), chat(tools=[WEATHER_TOOL], tool_choice="required"))
+    body = response.json()
+    assert body["finish_reason"] == "tool_calls"
+    assert body["message"]["content"] is None
+    call = body["message"]["tool_calls"][0]
+    assert call["function"]["name"] == "get_weather"
+    assert "city" in json.loads(call["function"]["arguments"])
+    assert_valid_upstream_request(schema, upstream.requests[-1].body)
+
+
+def test_tool_round_trip_continues_to_text(api, alice, upstream, schema):
+    first = post(api(alice), chat(tools=[WEATHER_TOOL])).json()
+    call = first["message"]["tool_calls"][0]
+    messages = chat()["messages"] + [
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": call["id"], "content": '{"temp_c": 14}'},
+    ]
+    second = post(api(alice), chat(messages=messages, tools=[WEATHER_TOOL])).json()
+    assert second["finish_reason"] == "stop" and "temp_c" in second["message"]["content"]
+    assert_valid_upstream_request(schema, upstream.requests[-1].body)
+
+
+def test_json_schema_output_is_validated_and_valid(api, alice, upstream, schema):
+    rf = {"type": "json_schema", "json_schema": {"name": "city", "schema": CITY_SCHEMA, "strict": True}}
+    body = post(api(alice), chat(response_format=rf)).json()
+    assert body["schema"] == {"valid": True, "error": ""}
+    assert set(json.loads(body["message"]["content"])) == {"name", "population", "tags"}
+    assert_valid_upstream_request(schema, upstream.requests[-1].body)
+
+
+def test_json_schema_output_invalid_is_recorded_with_validator_message(api, alice, upstream):
+    upstream.script(Behaviour(reply='{"name": "Oslo", "population": -5, "tags": []}'))
+    rf = {"type": "json_schema", "json_schema": {"name": "city", "schema": CITY_SCHEMA}}
+    body = post(api(alice), chat(response_format=rf)).json()
+    assert body["status"] == "ok"
+    assert body["schema"]["valid"] is False
+    assert "population" in body["schema"]["error"] and "minimum" in body["schema"]["error"]
+    assert Run.objects.get(pk=body["run_id"]).schema_valid is False
+
+
+def test_json_schema_output_not_json_at_all(api, alice, upstream):
+    upstream.script(Behaviour(reply="Sure! Here is Oslo."))
+    rf = {"type": "json_schema", "json_schema": {"name": "city", "schema": CITY_SCHEMA}}
+    body = post(api(alice), chat(response_format=rf)).json()
+    assert body["schema"]["valid"] is False and "not valid JSON" in body["schema"]["error"]
+
+
+def test_tools_and_json_schema_together(api, alice, upstream, schema):
+    rf = {"type": "json_schema", "json_schema": {"name": "city", "schema": CITY_SCHEMA}}
+    body = post(api(alice), chat(tools=[WEATHER_TOOL], response_format=rf)).json()
+    assert body["message"]["tool_calls"] and body["schema"] is None
+    assert_valid_upstream_request(schema, upstream.requests[-1].body)
+
+
+def test_invalid_request_is_400_and_nothing_goes_upstream(api, alice, upstream):
+    response = post(api(alice), chat(temperature=9, tool_choice="required"))
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"temperature", "tool_choice"}
+    assert upstream.requests == [] and not Run.objects.exists()
+
+
+def test_malformed_json_body_is_400(api, alice):
+    response = api(alice).generic("POST", "/api/completions/", "{oops", content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_non_object_body_is_400(api, alice):
+    response = api(alice).post("/api/completions/", [1, 2], format="json")
+    assert response.status_code == 400
+
+
+def test_anonymous_cannot_run(api):
+    assert post(api(), chat()).status_code == 401
+
+
+# Streaming
+
+
+def test_stream_relays_deltas_and_ends_with_summary(api, alice, upstream, schema):
+    response = post(api(alice), chat(stream=True))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/event-stream"
+    events = sse_events(response)
+    assert events[0][0] == "run"
+    deltas = [data["content"] for name, data in events if name == "delta" and "content" in data]
+    assert len(deltas) > 5
+    name, summary = events[-1]
+    assert name == "done" and summary["status"] == "ok"
+    assert "".join(deltas) == summary["message"]["content"]
+    assert summary["usage"]["source"] == "reported"
+    assert summary["ttft_ms"] is not None
+
+    sent = upstream.requests[-1].body
+    assert sent["stream"] is True and sent["stream_options"] == {"include_usage": True}
+    assert_valid_upstream_request(schema, sent)
+    run = Run.objects.get(pk=summary["run_id"])
+    assert run.stream and run.content == summary["message"]["content"]
+
+
+def test_stream_matches_non_stream(api, alice):
+    plain = post(api(alice), chat()).json()
+    streamed = sse_events(post(api(alice), chat(stream=True)))[-1][1]
+    assert streamed["message"] == plain["message"]
+    assert streamed["usage"]["total_tokens"] == plain["usage"]["total_tokens"]
+
+
+def test_stream_reassembles_tool_call_arguments(api, alice):
+    plain = post(api(alice), chat(tools=[WEATHER_TOOL], tool_choice="required")).json()
+    events = sse_events(post(api(alice), chat(stream=True, tools=[WEATHER_TOOL], tool_choice="required")))
+    pieces = [c["arguments"] for n, d in events if n == "delta" for c in d.get("tool_calls", [])]
+    assert len([p for p in pieces if p]) > 1  # really arrived in fragments
+    summary = events[-1][1]
+    assert summary["message"]["tool_calls"] == plain["message"]["tool_calls"]
+    assert summary["finish_reason"] == "tool_calls"
+
+
+def test_stream_without_usage_records_unknown_not_zero(api, alice, upstream):
+    upstream.script(Behaviour(omit_usage=True))
+    summary = sse_events(post(api(alice), chat(stream=True)))[-1][1]
+    assert summary["status"] == "ok"
+    assert summary["usage"] == {"prompt_tokens": None, "completion_tokens": None, "total_tokens": None, "source": "unknown"}
+
+
+def test_dropped_stream_keeps_partial_content_and_logs_error(api, alice, upstream):
+    upstream.script(Behaviour(drop_after_chunks=4))
+    events = sse_events(post(api(alice), chat(stream=True)))
+    summary = events[-1][1]
+    assert summary["status"] == "error"
+    assert summary["error"]["kind"] == "dropped_stream"
+    run = Run.objects.get(pk=summary["run_id"])
+    assert run.status == "error" and run.content and run.usage == "partial"
+    assert run.completion_tokens == len([1 for n, d in events if n == "delta" and d.get("content")])
+
+
+def test_client_leaving_mid_stream_logs_cancelled_run_with_partial_content(api, alice, upstream):
+    upstream.chunk_delay = 0.01
+    response = post(api(alice), chat(stream=True))
+    stream = iter(response.streaming_content)
+    received = [next(stream) for _ in range(4)]  # run event + 3 deltas
+    response.close()  # what the WSGI server does when the client disconnects
+    run = Run.objects.get()
+    assert run.status == "cancelled"
+    relayed = "".join(json.loads(chunk.decode().split("data: ")[1])["content"] for chunk in received[1:])
+    assert run.content == relayed
+    assert run.finished_at is not None and run.usage == "partial" and run.completion_tokens == 3
+
+
+def test_heartbeat_sent_while_first_token_is_slow(api, alice, upstream, settings):
+    settings.STREAM_HEARTBEAT_SECONDS = 0.05
+    upstream.first_token_delay = 0.3
+    text = b"".join(post(api(alice), chat(stream=True)).streaming_content).decode()
+    assert ": keep-alive" in text
+    assert text.rstrip().split("\n")[-2] == "event: done"
