@@ -1,14 +1,16 @@
 """POST /api/completions/ against the real local fake upstream: real HTTP, real SSE."""
 
 import json
+import time
 
 import pytest
+import requests
 from jsonschema import Draft202012Validator
 
 from accounts.services import token_create
 from completions.fake_upstream import Behaviour
 from completions.models import Run
-from tests.conftest import UPSTREAM_KEY, token_client
+from tests.conftest import UPSTREAM_KEY, api_client_for, token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -253,17 +255,35 @@ def test_dropped_stream_keeps_partial_content_and_logs_error(api, alice, upstrea
     assert run.completion_tokens == len([1 for n, d in events if n == "delta" and d.get("content")])
 
 
-def test_client_leaving_mid_stream_logs_cancelled_run_with_partial_content(api, alice, upstream):
-    upstream.chunk_delay = 0.01
-    response = post(api(alice), chat(stream=True))
-    stream = iter(response.streaming_content)
-    received = [next(stream) for _ in range(4)]  # run event + 3 deltas
-    response.close()  # what the WSGI server does when the client disconnects
+def wait_for(condition, timeout: float = 5.0) -> None:
+    """Poll for a condition another thread brings about (here: the server finishing a run)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+
+
+def test_client_leaving_mid_stream_logs_cancelled_run_with_partial_content(live_server, alice, upstream):
+    """A real WSGI server and a real client that hangs up after three deltas."""
+    upstream.chunk_delay = 0.02
+    _, secret = token_create(user=alice, name="script")
+    relayed = []
+    with requests.post(
+        f"{live_server.url}/api/completions/", json=chat(stream=True),
+        headers={"Authorization": f"Bearer {secret}"}, stream=True, timeout=5,
+    ) as response:  # fmt: skip
+        for line in response.iter_lines():
+            if line.startswith(b"data: ") and b'"content"' in line:
+                relayed.append(json.loads(line[6:])["content"])
+            if len(relayed) == 3:
+                break
+    wait_for(lambda: Run.objects.filter(status="running").count() == 0)
     run = Run.objects.get()
     assert run.status == "cancelled"
-    relayed = "".join(json.loads(chunk.decode().split("data: ")[1])["content"] for chunk in received[1:])
-    assert run.content == relayed
-    assert run.finished_at is not None and run.usage == "partial" and run.completion_tokens == 3
+    assert run.content.startswith("".join(relayed))
+    assert run.usage == "partial" and run.completion_tokens >= 3 and run.finished_at
+    full_answer = post(api_client_for(alice), chat()).json()["message"]["content"]
+    assert full_answer.startswith(run.content) and len(run.content) < len(full_answer)
 
 
 def test_heartbeat_sent_while_first_token_is_slow(api, alice, upstream, settings):
