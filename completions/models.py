@@ -3,11 +3,14 @@
 import uuid
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
 from . import crypto
+
+PROVIDERS_CACHE_KEY = "providers:active"
 
 slug_validator = RegexValidator(r"^[a-z0-9][a-z0-9-]{0,39}$", "Lower-case letters, digits, dashes.")
 
@@ -33,6 +36,15 @@ class Provider(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        cache.delete(PROVIDERS_CACHE_KEY)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        cache.delete(PROVIDERS_CACHE_KEY)
+        return result
 
     def set_api_key(self, api_key: str) -> None:
         self.api_key_encrypted = crypto.encrypt(api_key) if api_key else ""

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 
 from .client import UpstreamClient, UpstreamConfig, UpstreamError
 from .demo import demo_base_url, demo_mode_on
-from .models import Provider
+from .models import PROVIDERS_CACHE_KEY, Provider
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +49,20 @@ def default_provider() -> ProviderConfig:
     )
 
 
+def _extra_providers() -> list[Provider]:
+    """Staff-added providers, cached briefly: every completion needs them, they rarely change,
+    and saving a provider clears the cache (keys stay encrypted in the cache)."""
+    providers = cache.get(PROVIDERS_CACHE_KEY)
+    if providers is None:
+        providers = list(
+            Provider.objects.filter(is_active=True).exclude(slug__in=[DEFAULT_SLUG, DEMO_SLUG])
+        )
+        cache.set(PROVIDERS_CACHE_KEY, providers, 30)
+    return providers
+
+
 def providers_all() -> list[ProviderConfig]:
-    extra = [
-        ProviderConfig(p.slug, p.name, p.base_url, p.api_key)
-        for p in Provider.objects.filter(is_active=True).exclude(slug__in=[DEFAULT_SLUG, DEMO_SLUG])
-    ]
+    extra = [ProviderConfig(p.slug, p.name, p.base_url, p.api_key) for p in _extra_providers()]
     return [default_provider(), *extra]
 
 

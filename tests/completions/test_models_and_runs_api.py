@@ -83,3 +83,13 @@ def test_stranger_gets_404_for_someone_elses_run(api, alice, charlie):
     assert api(charlie).get(f"/api/runs/{run_id}/").status_code == 404
     assert api(charlie).get("/api/runs/").json()["count"] == 0
     assert Run.objects.filter(pk=run_id).exists()
+
+
+def test_provider_changes_take_effect_at_once(api, alice):
+    with FakeUpstream(models=["llama-local"]) as other:
+        assert len(api(alice).get("/api/models/").json()) == 1  # now cached without it
+        provider = Provider.objects.create(slug="local", name="Local", base_url=other.base_url)
+        assert len(api(alice).get("/api/models/").json()) == 2
+        provider.is_active = False
+        provider.save()
+        assert len(api(alice).get("/api/models/").json()) == 1
