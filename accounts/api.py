@@ -45,7 +45,9 @@ class MeApi(APIView):
         serializer.is_valid(raise_exception=True)
         user = request.user
         if "active_team_id" in serializer.validated_data:
-            team = _own_team_field(user, serializer.validated_data["active_team_id"], "active_team_id")
+            team = _own_team_field(
+                user, serializer.validated_data["active_team_id"], "active_team_id"
+            )
             services.active_team_set(user=user, team=team)
         if "time_zone" in serializer.validated_data:
             user.time_zone = serializer.validated_data["time_zone"]

@@ -99,9 +99,7 @@ class Membership(models.Model):
 
     class Meta:
         ordering = ["created_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["team", "user"], name="unique_membership")
-        ]
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="unique_membership")]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team} ({self.role})"

@@ -74,4 +74,3 @@ class TokenSerializer(serializers.Serializer):
 
 class TokenCreatedSerializer(TokenSerializer):
     token = serializers.CharField(read_only=True, help_text="Shown once; store it now.")
-

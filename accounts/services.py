@@ -15,8 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .models import MANAGER_ROLES, ApiToken, InviteLink, Membership, Role, Team, User, hash_secret
-
+from .models import ApiToken, InviteLink, Membership, Role, Team, User, hash_secret
 
 # Users and workspaces
 
@@ -55,9 +54,10 @@ def personal_team_get(user: User) -> Team:
 
 def active_team_get(user: User) -> Team:
     """The team the user is working in: their choice if still a member, else personal."""
-    if user.active_team_id and Membership.objects.filter(
-        team_id=user.active_team_id, user=user
-    ).exists():
+    if (
+        user.active_team_id
+        and Membership.objects.filter(team_id=user.active_team_id, user=user).exists()
+    ):
         return user.active_team
     return personal_team_get(user)
 
@@ -85,7 +85,9 @@ def _manager_membership(*, actor: User, team: Team) -> Membership:
 
 def _reject_personal(team: Team) -> None:
     if team.is_personal:
-        raise ValidationError("A personal workspace has exactly one member; create a team to share.")
+        raise ValidationError(
+            "A personal workspace has exactly one member; create a team to share."
+        )
 
 
 def team_create(*, user: User, name: str) -> Team:
@@ -157,9 +159,9 @@ def member_role_change(*, actor: User, membership: Membership, role: str) -> Mem
     if membership.role == Role.OWNER and actor_membership.role != Role.OWNER:
         raise PermissionDenied("Only owners can change an owner's role.")
     with transaction.atomic():
-        if membership.role == Role.OWNER and role != Role.OWNER:
-            if _lock_owners(membership.team) <= 1:
-                raise ValidationError({"role": "A team needs at least one owner."})
+        demoting_owner = membership.role == Role.OWNER and role != Role.OWNER
+        if demoting_owner and _lock_owners(membership.team) <= 1:
+            raise ValidationError({"role": "A team needs at least one owner."})
         membership.role = role
         membership.save(update_fields=["role"])
     return membership
@@ -202,7 +204,9 @@ def _membership_delete(membership: Membership) -> None:
 # Invite links
 
 
-def invite_link_create(*, actor: User, team: Team, role: str = Role.MEMBER) -> tuple[InviteLink, str]:
+def invite_link_create(
+    *, actor: User, team: Team, role: str = Role.MEMBER
+) -> tuple[InviteLink, str]:
     """Returns the link and its secret; only the hash is kept, so the secret is shown once."""
     actor_membership = _manager_membership(actor=actor, team=team)
     _reject_personal(team)

@@ -19,9 +19,7 @@ team_patterns = [
     path("<uuid:team_id>/", team_views.team_detail, name="team_detail"),
     path("<uuid:team_id>/rename/", team_views.team_rename, name="team_rename"),
     path("<uuid:team_id>/members/add/", team_views.member_add, name="member_add"),
-    path(
-        "<uuid:team_id>/members/<str:username>/role/", team_views.member_role, name="member_role"
-    ),
+    path("<uuid:team_id>/members/<str:username>/role/", team_views.member_role, name="member_role"),
     path(
         "<uuid:team_id>/members/<str:username>/remove/",
         team_views.member_remove,

@@ -46,7 +46,9 @@ def profile(request):
 def token_list(request):
     teams = selectors.teams_with_role(request.user)
     form = TokenForm(
-        request.POST or None, teams=teams, initial={"team": services.active_team_get(request.user).pk}
+        request.POST or None,
+        teams=teams,
+        initial={"team": services.active_team_get(request.user).pk},
     )
     new_secret = None
     if request.method == "POST" and form.is_valid():

@@ -37,10 +37,20 @@ def wait_for(url: str, timeout: float = 30.0) -> None:
 def fake_upstream(*, chunk_delay: float = 0.0, api_key: str = "sk-bench"):
     port = free_port()
     process = subprocess.Popen(
-        [PYTHON, "-m", "completions.fake_upstream", "--port", str(port), "--api-key", api_key,
-         "--chunk-delay", str(chunk_delay)],
-        cwd=ROOT, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            PYTHON,
+            "-m",
+            "completions.fake_upstream",
+            "--port",
+            str(port),
+            "--api-key",
+            api_key,
+            "--chunk-delay",
+            str(chunk_delay),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}/v1"
     try:
         wait_for(f"{base}/models")
@@ -59,28 +69,57 @@ def octoplay(upstream_base: str, *, api_key: str = "sk-bench", workers: int = 2,
         if "DATABASE_URL" not in env:
             env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
         env.update(
-            OCTOPUSX_BASE_URL=upstream_base, OCTOPUSX_API_KEY=api_key, DEBUG="false",
-            SECRET_KEY="bench-only-secret-key", ALLOWED_HOSTS="127.0.0.1", SECURE_HTTPS="false",
-            WEB_CONCURRENCY=str(workers), GUNICORN_THREADS=str(threads), LOG_LEVEL="WARNING",
-        )  # fmt: skip
+            OCTOPUSX_BASE_URL=upstream_base,
+            OCTOPUSX_API_KEY=api_key,
+            DEBUG="false",
+            SECRET_KEY="bench-only-secret-key",
+            ALLOWED_HOSTS="127.0.0.1",
+            SECURE_HTTPS="false",
+            WEB_CONCURRENCY=str(workers),
+            GUNICORN_THREADS=str(threads),
+            LOG_LEVEL="WARNING",
+        )
         manage = [PYTHON, "manage.py"]
         subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-        subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
         subprocess.run(
-            [*manage, "shell", "-c",
-             "from accounts.services import user_signup; "
-             "user_signup(username='bench', email='bench@example.com', password='bench-pass-123')"],
-            cwd=ROOT, env=env, check=True,
-        )  # fmt: skip
+            [*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+        )
+        subprocess.run(
+            [
+                *manage,
+                "shell",
+                "-c",
+                "from accounts.services import user_signup; "
+                "user_signup(username='bench', email='bench@example.com', "
+                "password='bench-pass-123')",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
         token = subprocess.run(
-            [*manage, "create_token", "bench"], cwd=ROOT, env=env, check=True,
-            capture_output=True, text=True,
-        ).stdout.strip()  # fmt: skip
+            [*manage, "create_token", "bench"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         server = subprocess.Popen(
-            [str(Path(PYTHON).parent / "gunicorn"), "playground.wsgi", "--config",
-             "playground/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"],
-            cwd=ROOT, env=env, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                str(Path(PYTHON).parent / "gunicorn"),
+                "playground.wsgi",
+                "--config",
+                "playground/gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--access-logfile",
+                "/dev/null",
+            ],
+            cwd=ROOT,
+            env=env,
+            stderr=subprocess.DEVNULL,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             wait_for(f"{base}/healthz")

@@ -5,7 +5,7 @@ from .models import Provider, Run
 
 
 class ProviderForm(forms.ModelForm):
-    """The key is write-only: typed in, encrypted, never shown again (only its last 4 characters)."""
+    """The key is write-only: typed in, encrypted, never shown again (only its last 4 chars)."""
 
     api_key = forms.CharField(
         required=False,
@@ -43,8 +43,17 @@ class ProviderAdmin(admin.ModelAdmin):
 
 @admin.register(Run)
 class RunAdmin(admin.ModelAdmin):
-    list_display = ("started_at", "user", "team", "provider", "model", "source", "status",
-                    "total_tokens", "latency_ms")  # fmt: skip
+    list_display = (
+        "started_at",
+        "user",
+        "team",
+        "provider",
+        "model",
+        "source",
+        "status",
+        "total_tokens",
+        "latency_ms",
+    )
     list_filter = ("status", "source", "provider", "usage")
     search_fields = ("model", "user__username", "upstream_id")
     date_hierarchy = "started_at"

@@ -69,9 +69,16 @@ class CompletionApi(APIView):
             raise ValidationError({"non_field_errors": ["The body must be a JSON object."]})
         body = dict(request.data)
         provider_slug = body.pop("provider", None)
-        team = request_team_resolve(user=request.user, auth=request.auth, team_id=body.pop("team_id", None))
-        arguments = dict(user=request.user, team=team, body=body, source=_source(request),
-                         provider_slug=provider_slug)  # fmt: skip
+        team = request_team_resolve(
+            user=request.user, auth=request.auth, team_id=body.pop("team_id", None)
+        )
+        arguments = dict(
+            user=request.user,
+            team=team,
+            body=body,
+            source=_source(request),
+            provider_slug=provider_slug,
+        )
         try:
             if body.get("stream"):
                 stream = run_stream_open(**arguments)
@@ -90,7 +97,9 @@ def _relay(stream: RunStream):
     run = stream.run
     events = stream.events()
     try:
-        yield sse_event("run", {"run_id": str(run.pk), "model": run.model, "provider": run.provider})
+        yield sse_event(
+            "run", {"run_id": str(run.pk), "model": run.model, "provider": run.provider}
+        )
         for item in events:
             if item.heartbeat:
                 yield HEARTBEAT

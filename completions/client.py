@@ -136,7 +136,8 @@ class UpstreamClient:
             text = response.content[:300].decode(errors="replace")
             response.close()
             raise UpstreamError(
-                f"The upstream was asked to stream but answered {content_type or 'no content type'}: "
+                "The upstream was asked to stream but answered "
+                f"{content_type or 'no content type'}: "
                 f"{text!r}",
                 kind="bad_response",
                 status=response.status_code,
@@ -145,7 +146,9 @@ class UpstreamClient:
 
     # Internals
 
-    def _send(self, method: str, path: str, body: dict | None, *, stream: bool) -> requests.Response:
+    def _send(
+        self, method: str, path: str, body: dict | None, *, stream: bool
+    ) -> requests.Response:
         started = time.perf_counter()
         try:
             return self._send_with_retries(method, path, body, stream=stream)
@@ -172,9 +175,14 @@ class UpstreamClient:
             last_attempt = attempt == self.config.max_retries
             try:
                 response = _shared_session().request(
-                    method, url, data=data, headers=headers, timeout=timeout,
-                    stream=stream, allow_redirects=False,
-                )  # fmt: skip
+                    method,
+                    url,
+                    data=data,
+                    headers=headers,
+                    timeout=timeout,
+                    stream=stream,
+                    allow_redirects=False,
+                )
             except requests.exceptions.ReadTimeout:
                 raise UpstreamError(
                     f"The upstream at {host} did not answer within {self.config.read_timeout:g} s.",

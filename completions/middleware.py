@@ -18,5 +18,7 @@ class ServerOverheadMiddleware:
         total = time.perf_counter() - started
         overhead_ms = max(0.0, (total - upstream[0]) * 1000)
         response["X-Octoplay-Overhead-Ms"] = f"{overhead_ms:.2f}"
-        response["Server-Timing"] = f"app;dur={overhead_ms:.2f}, upstream;dur={upstream[0] * 1000:.2f}"
+        response["Server-Timing"] = (
+            f"app;dur={overhead_ms:.2f}, upstream;dur={upstream[0] * 1000:.2f}"
+        )
         return response

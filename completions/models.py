@@ -82,7 +82,9 @@ class Run(models.Model):
         UNKNOWN = "unknown", "Not reported"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="runs")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="runs"
+    )
     team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="runs")
     provider = models.CharField(max_length=40)
     model = models.CharField(max_length=200)
@@ -92,7 +94,8 @@ class Run(models.Model):
 
     request = models.JSONField(help_text="The body sent upstream, exactly.")
     response = models.JSONField(null=True, blank=True, help_text="The upstream's final body.")
-    content = models.TextField(null=True, blank=True)
+    # None, not "", when the model answered with tool calls only, as the API itself says.
+    content = models.TextField(null=True, blank=True)  # noqa: DJ001
     tool_calls = models.JSONField(null=True, blank=True)
     finish_reason = models.CharField(max_length=40, blank=True)
     upstream_id = models.CharField(max_length=200, blank=True)

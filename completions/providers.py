@@ -118,4 +118,3 @@ def provider_for_model(model: str, provider_slug: str | None = None) -> Provider
             if any(m["id"] == model for m in models_for(provider).models):
                 return provider
     return providers[0]
-

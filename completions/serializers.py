@@ -54,7 +54,11 @@ class RunResultSerializer(serializers.Serializer):
     def get_error(self, run: Run) -> dict | None:
         if not run.error_kind:
             return None
-        return {"kind": run.error_kind, "message": run.error_message, "http_status": run.http_status}
+        return {
+            "kind": run.error_kind,
+            "message": run.error_message,
+            "http_status": run.http_status,
+        }
 
 
 class RunListSerializer(serializers.Serializer):

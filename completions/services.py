@@ -69,9 +69,12 @@ def run_complete(
 ) -> Run:
     """A non-streaming completion. Raises ValidationError (nothing logged) or RunFailed."""
     run, provider = _prepare(
-        user=user, team=team, body={**body, "stream": False}, source=source,
+        user=user,
+        team=team,
+        body={**body, "stream": False},
+        source=source,
         provider_slug=provider_slug,
-    )  # fmt: skip
+    )
     started = time.perf_counter()
     try:
         completion = provider.client().create(run.request)
@@ -88,9 +91,12 @@ def run_stream_open(
     """Start a streaming completion. Returns once the upstream accepted it; raises
     ValidationError (nothing logged) or RunFailed (logged) before that."""
     run, provider = _prepare(
-        user=user, team=team, body={**body, "stream": True}, source=source,
+        user=user,
+        team=team,
+        body={**body, "stream": True},
+        source=source,
         provider_slug=provider_slug,
-    )  # fmt: skip
+    )
     started = time.perf_counter()
     try:
         upstream = provider.client().open_stream(run.request)
@@ -179,8 +185,14 @@ class RunStream:
             run.error_kind = self.error.kind
             run.error_message = self.error.message
             run.http_status = self.error.status
-        _finish(run, completion, self.started, status=status, ttft=self.ttft,
-                partial_tokens=self.accumulator.delta_count)  # fmt: skip
+        _finish(
+            run,
+            completion,
+            self.started,
+            status=status,
+            ttft=self.ttft,
+            partial_tokens=self.accumulator.delta_count,
+        )
 
 
 def _finish(

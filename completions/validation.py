@@ -29,9 +29,19 @@ NUMBER_RANGES: dict[str, tuple[type, float | None, float | None]] = {
     "top_logprobs": (int, 0, 20),
 }
 KNOWN_FIELDS = {
-    "model", "messages", "stream", "stream_options", "response_format", "tools", "tool_choice",
-    "parallel_tool_calls", "stop", "logprobs", "user", *NUMBER_RANGES,
-}  # fmt: skip
+    "model",
+    "messages",
+    "stream",
+    "stream_options",
+    "response_format",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "stop",
+    "logprobs",
+    "user",
+    *NUMBER_RANGES,
+}
 
 
 class Errors(dict):
@@ -45,7 +55,9 @@ def validate_chat_request(body: Any, *, allow_unknown: bool = False) -> dict:
     if not isinstance(body, dict):
         raise ValidationError({"non_field_errors": ["The request body must be a JSON object."]})
     if len(json.dumps(body)) > settings.COMPLETION_MAX_BODY_BYTES:
-        errors.add("messages", f"The request is larger than {settings.COMPLETION_MAX_BODY_BYTES} bytes.")
+        errors.add(
+            "messages", f"The request is larger than {settings.COMPLETION_MAX_BODY_BYTES} bytes."
+        )
     if not allow_unknown:
         for field in sorted(set(body) - KNOWN_FIELDS):
             errors.add(field, "Unknown field. Check the spelling; see the API docs for the list.")
@@ -143,12 +155,16 @@ def _check_messages(messages: Any, errors: Errors) -> None:
             errors.add(f"{path}.name", "Must be a string.")
         if role == "assistant":
             tool_calls = message.get("tool_calls")
-            _check_content(message.get("content"), f"{path}.content", errors, required=not tool_calls)
+            _check_content(
+                message.get("content"), f"{path}.content", errors, required=not tool_calls
+            )
             if tool_calls is not None:
                 _check_tool_calls(tool_calls, f"{path}.tool_calls", errors)
         elif role == "tool":
             if not isinstance(message.get("tool_call_id"), str) or not message["tool_call_id"]:
-                errors.add(f"{path}.tool_call_id", "A tool message needs the id of the call it answers.")
+                errors.add(
+                    f"{path}.tool_call_id", "A tool message needs the id of the call it answers."
+                )
             _check_content(message.get("content"), f"{path}.content", errors, required=True)
         else:
             _check_content(message.get("content"), f"{path}.content", errors, required=True)
@@ -178,7 +194,9 @@ def check_json_schema(schema: Any, path: str, errors: Errors) -> None:
         Draft202012Validator.check_schema(schema)
     except SchemaError as error:
         where = "/".join(str(p) for p in error.absolute_path)
-        errors.add(path, f"Not a valid JSON Schema{f' at {where}' if where else ''}: {error.message}")
+        errors.add(
+            path, f"Not a valid JSON Schema{f' at {where}' if where else ''}: {error.message}"
+        )
 
 
 def _check_tools(tools: Any, errors: Errors) -> list[str]:
@@ -245,7 +263,9 @@ def _check_response_format(response_format: Any, errors: Errors) -> None:
         errors.add("response_format.json_schema", "Give a name and a schema.")
         return
     if not isinstance(spec.get("name"), str) or not NAME_PATTERN.match(spec["name"]):
-        errors.add("response_format.json_schema.name", "1-64 letters, digits, underscores or dashes.")
+        errors.add(
+            "response_format.json_schema.name", "1-64 letters, digits, underscores or dashes."
+        )
     if "strict" in spec and not isinstance(spec["strict"], bool | None):
         errors.add("response_format.json_schema.strict", "Must be true or false.")
     if "schema" not in spec:

@@ -20,7 +20,10 @@ def run_list(request):
     context = {
         "page": page,
         "filters": filters,
-        "models": Run.objects.for_user(request.user).order_by().values_list("model", flat=True).distinct(),
+        "models": Run.objects.for_user(request.user)
+        .order_by()
+        .values_list("model", flat=True)
+        .distinct(),
         "statuses": Run.Status.choices,
     }
     return render(request, "completions/run_list.html", context)

@@ -196,7 +196,8 @@ LOGGING = {
     "loggers": {"django.server": {"level": "WARNING"}},
 }
 
-# Comma-separated Fernet keys for provider API keys at rest; first one encrypts (see completions/crypto.py).
+# Comma-separated Fernet keys for provider API keys at rest; the first encrypts
+# (see completions/crypto.py).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEY", default=[])
 
 # Upstream HTTP behaviour (completions/client.py).

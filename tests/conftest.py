@@ -27,7 +27,9 @@ def pytest_configure(config):
 
 
 def _user(username: str):
-    return services.user_signup(username=username, email=f"{username}@example.com", password=PASSWORD)
+    return services.user_signup(
+        username=username, email=f"{username}@example.com", password=PASSWORD
+    )
 
 
 @pytest.fixture

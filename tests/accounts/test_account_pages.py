@@ -12,7 +12,12 @@ pytestmark = pytest.mark.django_db
 def test_signup_creates_user_personal_workspace_and_logs_in(client):
     response = client.post(
         "/accounts/signup/",
-        {"username": "erin", "email": "erin@example.com", "password1": PASSWORD, "password2": PASSWORD},
+        {
+            "username": "erin",
+            "email": "erin@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
     )
     assert response.status_code == 302
     user = User.objects.get(username="erin")
@@ -23,7 +28,12 @@ def test_signup_creates_user_personal_workspace_and_logs_in(client):
 def test_first_signup_becomes_admin_later_ones_do_not(client, staff):
     client.post(
         "/accounts/signup/",
-        {"username": "erin", "email": "erin@example.com", "password1": PASSWORD, "password2": PASSWORD},
+        {
+            "username": "erin",
+            "email": "erin@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
     )
     assert staff.is_superuser
     assert not User.objects.get(username="erin").is_staff
@@ -56,7 +66,11 @@ def test_password_change(client, alice):
     client.force_login(alice)
     response = client.post(
         "/accounts/password_change/",
-        {"old_password": PASSWORD, "new_password1": "another fine pass 42", "new_password2": "another fine pass 42"},
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another fine pass 42",
+            "new_password2": "another fine pass 42",
+        },
     )
     assert response.status_code == 302
     alice.refresh_from_db()
@@ -68,7 +82,9 @@ def test_password_reset_sends_working_link(client, alice):
     assert len(mail.outbox) == 1
     link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
     form_url = client.get(link)["Location"]
-    client.post(form_url, {"new_password1": "brand new secret 77", "new_password2": "brand new secret 77"})
+    client.post(
+        form_url, {"new_password1": "brand new secret 77", "new_password2": "brand new secret 77"}
+    )
     alice.refresh_from_db()
     assert alice.check_password("brand new secret 77")
 
@@ -78,7 +94,12 @@ def test_profile_saves_time_zone(client, alice):
     assert client.get("/accounts/profile/").status_code == 200
     response = client.post(
         "/accounts/profile/",
-        {"first_name": "Alice", "last_name": "", "email": "alice@example.com", "time_zone": "Europe/Paris"},
+        {
+            "first_name": "Alice",
+            "last_name": "",
+            "email": "alice@example.com",
+            "time_zone": "Europe/Paris",
+        },
     )
     assert response.status_code == 302
     alice.refresh_from_db()
@@ -95,7 +116,9 @@ def test_pages_need_login(client, path):
 
 def test_token_page_shows_new_secret_once(client, alice):
     client.force_login(alice)
-    response = client.post("/accounts/tokens/", {"name": "nightly", "team": str(alice.personal_team.pk)})
+    response = client.post(
+        "/accounts/tokens/", {"name": "nightly", "team": str(alice.personal_team.pk)}
+    )
     secret = re.search(rb"oct_[A-Za-z0-9_-]{20,}", response.content).group(0).decode()
     assert ApiToken.objects.get().prefix == secret[:10]
     again = client.get("/accounts/tokens/")

@@ -32,27 +32,41 @@ def test_team_page_for_member_hides_management(client, acme, bob):
 
 @pytest.mark.parametrize(
     "path",
-    ["/teams/{id}/", "/teams/{id}/rename/", "/teams/{id}/members/add/", "/teams/{id}/invites/",
-     "/teams/{id}/members/bob/role/", "/teams/{id}/members/bob/remove/"],
+    [
+        "/teams/{id}/",
+        "/teams/{id}/rename/",
+        "/teams/{id}/members/add/",
+        "/teams/{id}/invites/",
+        "/teams/{id}/members/bob/role/",
+        "/teams/{id}/members/bob/remove/",
+    ],
 )
 def test_outsider_gets_404_on_every_team_page(client, acme, charlie, path):
     client.force_login(charlie)
     url = path.format(id=acme.pk)
-    response = client.post(url, {"name": "x", "user": "charlie", "role": "owner"}) if "/teams/{id}/" != path else client.get(url)
+    response = (
+        client.post(url, {"name": "x", "user": "charlie", "role": "owner"})
+        if path != "/teams/{id}/"
+        else client.get(url)
+    )
     assert response.status_code == 404
     assert not Membership.objects.filter(team=acme, user=charlie).exists()
 
 
 def test_admin_adds_member_through_page(client, acme, dana, charlie):
     client.force_login(dana)
-    response = client.post(f"/teams/{acme.pk}/members/add/", {"user": "charlie", "role": "member"}, follow=True)
+    response = client.post(
+        f"/teams/{acme.pk}/members/add/", {"user": "charlie", "role": "member"}, follow=True
+    )
     assert b"charlie added as member" in response.content
     assert Membership.objects.filter(team=acme, user=charlie).exists()
 
 
 def test_member_adding_gets_error_message_not_500(client, acme, bob, charlie):
     client.force_login(bob)
-    response = client.post(f"/teams/{acme.pk}/members/add/", {"user": "charlie", "role": "member"}, follow=True)
+    response = client.post(
+        f"/teams/{acme.pk}/members/add/", {"user": "charlie", "role": "member"}, follow=True
+    )
     assert b"Only team owners and admins" in response.content
     assert not Membership.objects.filter(team=acme, user=charlie).exists()
 
@@ -67,7 +81,9 @@ def test_switch_team_ignores_foreign_team_and_bad_values(client, acme, charlie, 
     client.force_login(charlie)
     assert client.post("/teams/switch/", {"team": str(acme.pk)}).status_code == 404
     assert client.post("/teams/switch/", {"team": "not-a-uuid"}).status_code == 404
-    response = client.post("/teams/switch/", {"team": str(globex.pk), "next": "https://evil.example/"})
+    response = client.post(
+        "/teams/switch/", {"team": str(globex.pk), "next": "https://evil.example/"}
+    )
     assert response["Location"] == "/"
     charlie.refresh_from_db()
     assert charlie.active_team == globex

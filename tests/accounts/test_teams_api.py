@@ -120,7 +120,10 @@ def test_admin_cannot_make_owner(api, acme, dana):
 
 
 def test_admin_cannot_change_or_remove_owner(api, acme, dana):
-    assert api(dana).patch(member_url(acme, "alice"), {"role": "member"}, format="json").status_code == 403
+    assert (
+        api(dana).patch(member_url(acme, "alice"), {"role": "member"}, format="json").status_code
+        == 403
+    )
     assert api(dana).delete(member_url(acme, "alice")).status_code == 403
 
 
@@ -170,7 +173,10 @@ def test_personal_workspace_cannot_take_members(api, alice):
 
 
 def test_outsider_cannot_patch_or_delete_members(api, acme, charlie):
-    assert api(charlie).patch(member_url(acme, "bob"), {"role": "admin"}, format="json").status_code == 404
+    assert (
+        api(charlie).patch(member_url(acme, "bob"), {"role": "admin"}, format="json").status_code
+        == 404
+    )
     assert api(charlie).delete(member_url(acme, "bob")).status_code == 404
 
 

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_create_token_shows_secret_once_and_stores_only_hash(api, acme, alice):
-    response = api(alice).post("/api/tokens/", {"name": "ci", "team_id": str(acme.pk)}, format="json")
+    response = api(alice).post(
+        "/api/tokens/", {"name": "ci", "team_id": str(acme.pk)}, format="json"
+    )
     assert response.status_code == 201
     body = response.json()
     secret = body["token"]

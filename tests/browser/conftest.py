@@ -1,7 +1,7 @@
 """Headless Chromium (Debian's package) driven by Playwright against pytest-django's live server.
 
 `playwright install` cannot download here, so the browser is /usr/bin/chromium. Without it the
-browser tests skip with a reason, except where OCTOPLAY_REQUIRE_BROWSER=1 (CI) makes that a failure.
+browser tests skip with a reason, except where OCTOPLAY_NO_SKIP=1 (CI) makes that a failure.
 """
 
 import os
@@ -44,7 +44,7 @@ def _missing_reason() -> str | None:
 def browser():
     reason = _missing_reason()
     if reason:
-        if os.environ.get("OCTOPLAY_REQUIRE_BROWSER") == "1":
+        if os.environ.get("OCTOPLAY_NO_SKIP") == "1":
             pytest.fail(f"Browser tests are required here but cannot run: {reason}")
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
@@ -64,9 +64,11 @@ def page(browser, live_server):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on(
         "console",
-        lambda message: errors.append(message.text)
-        if message.type == "error" and "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
     )
     page.js_errors = errors
     yield page

@@ -86,9 +86,9 @@ def test_tool_call_round_trip(playground, upstream):
     expect(page.get_by_role("button", name="Add response to conversation")).to_be_hidden()
     page.get_by_role("button", name="Add tool call and results").click()
     tool_message = page.locator('#messages li[data-role="tool"]')
-    expect(tool_message.get_by_label("Tool call id")).to_have_value(json.loads(
-        json.dumps(Run.objects.latest("started_at").tool_calls)
-    )[0]["id"])
+    expect(tool_message.get_by_label("Tool call id")).to_have_value(
+        json.loads(json.dumps(Run.objects.latest("started_at").tool_calls))[0]["id"]
+    )
     tool_message.get_by_label("Message content").fill('{"temp_c": 21, "sky": "clear"}')
     page.get_by_role("button", name="Run").click()
     expect(page.locator("#response-status")).to_have_text("done")
@@ -207,7 +207,9 @@ def test_view_code_shows_placeholder_never_the_key(playground):
     expect(code).to_contain_text("$OCTOPUSX_API_KEY")
     for tab in ("Python (requests)", "Python (openai SDK)"):
         page.get_by_role("tab", name=tab).click()
-        expect(code).to_contain_text('os.environ["OCTOPUSX_API_KEY"]' if "openai" in tab else "OCTOPUSX_API_KEY")
+        expect(code).to_contain_text(
+            'os.environ["OCTOPUSX_API_KEY"]' if "openai" in tab else "OCTOPUSX_API_KEY"
+        )
     assert UPSTREAM_KEY not in page.content()
     screenshot(page, "playground-view-code")
 
@@ -215,7 +217,9 @@ def test_view_code_shows_placeholder_never_the_key(playground):
 def test_history_reopens_a_run_in_the_playground(playground, api, alice):
     from tests.completions.test_completions_api import chat
 
-    api(alice).post("/api/completions/", chat(seed=42, max_tokens=33, temperature=1.1), format="json")
+    api(alice).post(
+        "/api/completions/", chat(seed=42, max_tokens=33, temperature=1.1), format="json"
+    )
     page = playground
     page.goto("/runs/")
     page.get_by_role("link", name="Open in playground").first.click()

@@ -69,8 +69,8 @@ def sse_events(response) -> list[tuple[str, dict]]:
 
 @pytest.fixture
 def schema():
-    spec = json.load(open("tests/spec/openai-chat-completions.schema.json"))
-    return spec
+    with open("tests/spec/openai-chat-completions.schema.json") as spec:
+        return json.load(spec)
 
 
 def assert_valid_upstream_request(schema, body):
@@ -91,7 +91,12 @@ def test_completion_returns_message_usage_and_logs_run(api, alice, upstream, sch
     assert body["finish_reason"] == "stop"
     assert body["usage"]["source"] == "reported" and body["usage"]["total_tokens"] > 0
     run = Run.objects.get(pk=body["run_id"])
-    assert (run.user, run.team, run.status, run.source) == (alice, alice.personal_team, "ok", "playground")
+    assert (run.user, run.team, run.status, run.source) == (
+        alice,
+        alice.personal_team,
+        "ok",
+        "playground",
+    )
     assert run.content == body["message"]["content"]
     assert run.latency_ms is not None and run.finished_at is not None
 
@@ -144,7 +149,10 @@ def test_tool_round_trip_continues_to_text(api, alice, upstream, schema):
 
 
 def test_json_schema_output_is_validated_and_valid(api, alice, upstream, schema):
-    rf = {"type": "json_schema", "json_schema": {"name": "city", "schema": CITY_SCHEMA, "strict": True}}
+    rf = {
+        "type": "json_schema",
+        "json_schema": {"name": "city", "schema": CITY_SCHEMA, "strict": True},
+    }
     body = post(api(alice), chat(response_format=rf)).json()
     assert body["schema"] == {"valid": True, "error": ""}
     assert set(json.loads(body["message"]["content"])) == {"name", "population", "tags"}
@@ -183,7 +191,9 @@ def test_invalid_request_is_400_and_nothing_goes_upstream(api, alice, upstream):
 
 
 def test_malformed_json_body_is_400(api, alice):
-    response = api(alice).generic("POST", "/api/completions/", "{oops", content_type="application/json")
+    response = api(alice).generic(
+        "POST", "/api/completions/", "{oops", content_type="application/json"
+    )
     assert response.status_code == 400
 
 
@@ -229,7 +239,9 @@ def test_stream_matches_non_stream(api, alice):
 
 def test_stream_reassembles_tool_call_arguments(api, alice):
     plain = post(api(alice), chat(tools=[WEATHER_TOOL], tool_choice="required")).json()
-    events = sse_events(post(api(alice), chat(stream=True, tools=[WEATHER_TOOL], tool_choice="required")))
+    events = sse_events(
+        post(api(alice), chat(stream=True, tools=[WEATHER_TOOL], tool_choice="required"))
+    )
     pieces = [c["arguments"] for n, d in events if n == "delta" for c in d.get("tool_calls", [])]
     assert len([p for p in pieces if p]) > 1  # really arrived in fragments
     summary = events[-1][1]
@@ -241,7 +253,12 @@ def test_stream_without_usage_records_unknown_not_zero(api, alice, upstream):
     upstream.script(Behaviour(omit_usage=True))
     summary = sse_events(post(api(alice), chat(stream=True)))[-1][1]
     assert summary["status"] == "ok"
-    assert summary["usage"] == {"prompt_tokens": None, "completion_tokens": None, "total_tokens": None, "source": "unknown"}
+    assert summary["usage"] == {
+        "prompt_tokens": None,
+        "completion_tokens": None,
+        "total_tokens": None,
+        "source": "unknown",
+    }
 
 
 def test_dropped_stream_keeps_partial_content_and_logs_error(api, alice, upstream):
@@ -263,15 +280,20 @@ def wait_for(condition, timeout: float = 5.0) -> None:
         time.sleep(0.02)
 
 
-def test_client_leaving_mid_stream_logs_cancelled_run_with_partial_content(live_server, alice, upstream):
+def test_client_leaving_mid_stream_logs_cancelled_run_with_partial_content(
+    live_server, alice, upstream
+):
     """A real WSGI server and a real client that hangs up after three deltas."""
     upstream.chunk_delay = 0.02
     _, secret = token_create(user=alice, name="script")
     relayed = []
     with requests.post(
-        f"{live_server.url}/api/completions/", json=chat(stream=True),
-        headers={"Authorization": f"Bearer {secret}"}, stream=True, timeout=5,
-    ) as response:  # fmt: skip
+        f"{live_server.url}/api/completions/",
+        json=chat(stream=True),
+        headers={"Authorization": f"Bearer {secret}"},
+        stream=True,
+        timeout=5,
+    ) as response:
         for line in response.iter_lines():
             if line.startswith(b"data: ") and b'"content"' in line:
                 relayed.append(json.loads(line[6:])["content"])
@@ -292,3 +314,10 @@ def test_heartbeat_sent_while_first_token_is_slow(api, alice, upstream, settings
     text = b"".join(post(api(alice), chat(stream=True)).streaming_content).decode()
     assert ": keep-alive" in text
     assert text.rstrip().split("\n")[-2] == "event: done"
+
+
+def test_non_ascii_text_survives_streaming_and_plain(api, alice, upstream):
+    text = "Grüße aus 東京 — ça va? 🐙"
+    upstream.script(Behaviour(reply=text), Behaviour(reply=text))
+    assert post(api(alice), chat()).json()["message"]["content"] == text
+    assert sse_events(post(api(alice), chat(stream=True)))[-1][1]["message"]["content"] == text

@@ -26,7 +26,9 @@ def test_last_good_list_and_a_clear_error_when_provider_is_down(api, alice, sett
     settings.OCTOPUSX_API_KEY = "sk-temporary"
     with FakeUpstream(models=["short-lived"]) as provider:
         settings.OCTOPUSX_BASE_URL = provider.base_url
-        assert api(alice).get("/api/models/").json()[0]["models"] == [{"id": "short-lived", "owned_by": "octoplay-demo"}]
+        assert api(alice).get("/api/models/").json()[0]["models"] == [
+            {"id": "short-lived", "owned_by": "octoplay-demo"}
+        ]
     group = api(alice).get("/api/models/").json()[0]  # the provider is gone now
     assert "Could not connect" in group["error"]
     assert group["stale"] is True
@@ -39,7 +41,10 @@ def test_extra_provider_models_shown_with_their_provider_and_routed(api, alice, 
         provider.set_api_key("sk-local-provider")
         provider.save()
         groups = api(alice).get("/api/models/").json()
-        assert [(g["provider"], [m["id"] for m in g["models"]]) for g in groups][1] == ("local", ["llama-local"])
+        assert [(g["provider"], [m["id"] for m in g["models"]]) for g in groups][1] == (
+            "local",
+            ["llama-local"],
+        )
 
         body = post(api(alice), chat(model="llama-local")).json()
         assert body["provider"] == "local" and body["status"] == "ok"

@@ -64,7 +64,10 @@ def test_rotation_re_encrypts_with_the_new_key(settings):
 def test_admin_never_renders_the_key(client, staff):
     provider = make_provider()
     client.force_login(staff)
-    for url in ("/admin/completions/provider/", f"/admin/completions/provider/{provider.pk}/change/"):
+    for url in (
+        "/admin/completions/provider/",
+        f"/admin/completions/provider/{provider.pk}/change/",
+    ):
         page = client.get(url)
         assert page.status_code == 200
         assert KEY not in page.content.decode()
@@ -73,13 +76,20 @@ def test_admin_never_renders_the_key(client, staff):
 
 def test_admin_sets_keeps_and_clears_key(client, staff):
     client.force_login(staff)
-    data = {"slug": "llama", "name": "Llama", "base_url": "http://127.0.0.1:8081/v1", "is_active": "on"}
+    data = {
+        "slug": "llama",
+        "name": "Llama",
+        "base_url": "http://127.0.0.1:8081/v1",
+        "is_active": "on",
+    }
     client.post("/admin/completions/provider/add/", {**data, "api_key": KEY})
     provider = Provider.objects.get(slug="llama")
     assert provider.api_key == KEY
     client.post(f"/admin/completions/provider/{provider.pk}/change/", {**data, "api_key": ""})
     assert Provider.objects.get(pk=provider.pk).api_key == KEY
-    client.post(f"/admin/completions/provider/{provider.pk}/change/", {**data, "clear_api_key": "on"})
+    client.post(
+        f"/admin/completions/provider/{provider.pk}/change/", {**data, "clear_api_key": "on"}
+    )
     assert Provider.objects.get(pk=provider.pk).api_key == ""
 
 

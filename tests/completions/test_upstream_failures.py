@@ -6,8 +6,8 @@ import pytest
 
 from completions.fake_upstream import Behaviour
 from completions.models import Run
-from tests.conftest import UPSTREAM_KEY
 from tests.completions.test_completions_api import chat, post, sse_events
+from tests.conftest import UPSTREAM_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -29,13 +29,22 @@ def test_429_with_retry_after_then_success_is_retried(api, alice, upstream):
 
 def test_persistent_429_reports_rate_limit_with_retry_after(api, alice, upstream, settings):
     settings.UPSTREAM_MAX_RETRIES = 1
-    upstream.script(*[Behaviour(status=429, headers={"Retry-After": "7"}, error_message="Rate limit reached for requests")] * 2)
+    upstream.script(
+        *[
+            Behaviour(
+                status=429,
+                headers={"Retry-After": "7"},
+                error_message="Rate limit reached for requests",
+            )
+        ]
+        * 2
+    )
     response = post(api(alice), chat())
     assert response.status_code == 429
     assert response["Retry-After"] == "7"
     body = response.json()
     assert "rate limiting" in body["detail"] and "Rate limit reached for requests" in body["detail"]
-    assert_logged_error(body, "rate_limited").http_status == 429
+    assert assert_logged_error(body, "rate_limited").http_status == 429
 
 
 def test_500_is_retried_then_reported_as_upstream_down(api, alice, upstream, settings):
@@ -53,7 +62,9 @@ def test_junk_body_is_a_clear_error(api, alice, upstream):
     upstream.script(Behaviour(status=200, raw_body=b"<html>gateway says hi</html>"))
     response = post(api(alice), chat())
     assert response.status_code == 502
-    assert "not JSON" in response.json()["detail"] and "gateway says hi" in response.json()["detail"]
+    assert (
+        "not JSON" in response.json()["detail"] and "gateway says hi" in response.json()["detail"]
+    )
     assert_logged_error(response.json(), "bad_response")
 
 
@@ -71,7 +82,10 @@ def test_connection_refused_is_retried_then_reported(api, alice, settings):
     settings.OCTOPUSX_BASE_URL = "http://127.0.0.1:9/v1"  # discard port: nothing listens
     response = post(api(alice), chat())
     assert response.status_code == 502
-    assert "Could not connect to the upstream at 127.0.0.1:9 (after 3 attempts)" in response.json()["detail"]
+    assert (
+        "Could not connect to the upstream at 127.0.0.1:9 (after 3 attempts)"
+        in response.json()["detail"]
+    )
     assert_logged_error(response.json(), "connection")
 
 
@@ -97,7 +111,10 @@ def test_upstream_echoing_the_key_is_redacted(api, alice, upstream):
 def test_unknown_model_is_404_from_upstream_named_clearly(api, alice):
     response = post(api(alice), chat(model="gpt-imaginary"))
     assert response.status_code == 502
-    assert "does not know this model" in response.json()["detail"] and "gpt-imaginary" in response.json()["detail"]
+    assert (
+        "does not know this model" in response.json()["detail"]
+        and "gpt-imaginary" in response.json()["detail"]
+    )
     assert_logged_error(response.json(), "not_found")
 
 
@@ -125,7 +142,9 @@ def test_dropped_stream_is_not_retried(api, alice, upstream):
 
 
 def test_redirects_are_not_followed(api, alice, upstream):
-    upstream.script(Behaviour(status=307, headers={"Location": "http://evil.example/v1/chat/completions"}))
+    upstream.script(
+        Behaviour(status=307, headers={"Location": "http://evil.example/v1/chat/completions"})
+    )
     response = post(api(alice), chat())
     assert response.status_code == 502 and "does not follow redirects" in response.json()["detail"]
     assert len(upstream.requests) == 1

@@ -16,7 +16,11 @@ WEATHER_TOOL = {
 
 
 def body(**overrides):
-    return {"model": "octo-demo-small", "messages": [{"role": "user", "content": "Hi"}], **overrides}
+    return {
+        "model": "octo-demo-small",
+        "messages": [{"role": "user", "content": "Hi"}],
+        **overrides,
+    }
 
 
 def errors_for(request: dict) -> dict:
@@ -29,9 +33,16 @@ def test_a_good_request_passes_unchanged():
     request = body(
         tools=[WEATHER_TOOL],
         tool_choice={"type": "function", "function": {"name": "get_weather"}},
-        temperature=0.7, top_p=1, max_tokens=50, seed=7, stop=["\n\n"],
-        response_format={"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}, "strict": True}},
-    )  # fmt: skip
+        temperature=0.7,
+        top_p=1,
+        max_tokens=50,
+        seed=7,
+        stop=["\n\n"],
+        response_format={
+            "type": "json_schema",
+            "json_schema": {"name": "x", "schema": {"type": "object"}, "strict": True},
+        },
+    )
     assert validate_chat_request(request) == request
 
 
@@ -44,17 +55,48 @@ def test_a_good_request_passes_unchanged():
         (body(messages=[{"role": "wizard", "content": "x"}]), "messages[0].role", "one of"),
         (body(messages=[{"role": "user"}]), "messages[0].content", "required"),
         (body(messages=[{"role": "system", "content": 5}]), "messages[0].content", "string"),
-        (body(messages=[{"role": "tool", "content": "42"}]), "messages[0].tool_call_id", "id of the call"),
-        (body(messages=[{"role": "assistant", "content": None}]), "messages[0].content", "required"),
         (
-            body(messages=[{"role": "assistant", "content": None, "tool_calls": [{"type": "function", "function": {"name": "f", "arguments": "{}"}}]}]),
-            "messages[0].tool_calls[0].id", "needs an id",
+            body(messages=[{"role": "tool", "content": "42"}]),
+            "messages[0].tool_call_id",
+            "id of the call",
         ),
         (
-            body(messages=[{"role": "assistant", "tool_calls": [{"id": "c1", "function": {"name": "f", "arguments": {}}}]}]),
-            "messages[0].tool_calls[0].function.arguments", "JSON string",
+            body(messages=[{"role": "assistant", "content": None}]),
+            "messages[0].content",
+            "required",
         ),
-        (body(messages=[{"role": "user", "content": [{"text": "no type"}]}]), "messages[0].content[0]", "type"),
+        (
+            body(
+                messages=[
+                    {
+                        "role": "assistant",
+                        "content": None,
+                        "tool_calls": [
+                            {"type": "function", "function": {"name": "f", "arguments": "{}"}}
+                        ],
+                    }
+                ]
+            ),
+            "messages[0].tool_calls[0].id",
+            "needs an id",
+        ),
+        (
+            body(
+                messages=[
+                    {
+                        "role": "assistant",
+                        "tool_calls": [{"id": "c1", "function": {"name": "f", "arguments": {}}}],
+                    }
+                ]
+            ),
+            "messages[0].tool_calls[0].function.arguments",
+            "JSON string",
+        ),
+        (
+            body(messages=[{"role": "user", "content": [{"text": "no type"}]}]),
+            "messages[0].content[0]",
+            "type",
+        ),
         (body(temperature=3), "temperature", "between 0 and 2"),
         (body(temperature="hot"), "temperature", "number"),
         (body(top_p=-0.1), "top_p", "between 0 and 1"),
@@ -68,32 +110,64 @@ def test_a_good_request_passes_unchanged():
         (body(stream_options={"include_usage": True}), "stream_options", "stream: true"),
         (body(top_logprobs=3), "top_logprobs", "logprobs: true"),
         (body(temprature=1), "temprature", "Unknown field"),
-        (body(tools=[{"type": "function", "function": {"name": "bad name!"}}]), "tools[0].function.name", "letters"),
+        (
+            body(tools=[{"type": "function", "function": {"name": "bad name!"}}]),
+            "tools[0].function.name",
+            "letters",
+        ),
         (body(tools=[{"type": "retrieval"}]), "tools[0].type", "function tools"),
         (body(tools=[WEATHER_TOOL, WEATHER_TOOL]), "tools[1].function.name", "already called"),
         (
-            body(tools=[{"type": "function", "function": {"name": "f", "parameters": {"type": "objekt"}}}]),
-            "tools[0].function.parameters", "Not a valid JSON Schema",
+            body(
+                tools=[
+                    {
+                        "type": "function",
+                        "function": {"name": "f", "parameters": {"type": "objekt"}},
+                    }
+                ]
+            ),
+            "tools[0].function.parameters",
+            "Not a valid JSON Schema",
         ),
         (body(tool_choice="required"), "tool_choice", "needs at least one tool"),
         (body(tools=[WEATHER_TOOL], tool_choice="always"), "tool_choice", "Must be"),
         (
-            body(tools=[WEATHER_TOOL], tool_choice={"type": "function", "function": {"name": "nope"}}),
-            "tool_choice", "No tool called nope",
+            body(
+                tools=[WEATHER_TOOL], tool_choice={"type": "function", "function": {"name": "nope"}}
+            ),
+            "tool_choice",
+            "No tool called nope",
         ),
         (body(response_format={"type": "xml"}), "response_format.type", "json_schema"),
-        (body(response_format={"type": "json_schema"}), "response_format.json_schema", "name and a schema"),
+        (
+            body(response_format={"type": "json_schema"}),
+            "response_format.json_schema",
+            "name and a schema",
+        ),
         (
             body(response_format={"type": "json_schema", "json_schema": {"name": "x"}}),
-            "response_format.json_schema.schema", "required",
+            "response_format.json_schema.schema",
+            "required",
         ),
         (
-            body(response_format={"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": 12}}}),
-            "response_format.json_schema.schema", "Not a valid JSON Schema",
+            body(
+                response_format={
+                    "type": "json_schema",
+                    "json_schema": {"name": "x", "schema": {"type": 12}},
+                }
+            ),
+            "response_format.json_schema.schema",
+            "Not a valid JSON Schema",
         ),
         (
-            body(response_format={"type": "json_schema", "json_schema": {"name": "has space", "schema": {}}}),
-            "response_format.json_schema.name", "letters",
+            body(
+                response_format={
+                    "type": "json_schema",
+                    "json_schema": {"name": "has space", "schema": {}},
+                }
+            ),
+            "response_format.json_schema.name",
+            "letters",
         ),
     ],
 )
@@ -105,7 +179,9 @@ def test_bad_input_names_the_field(request_body, field, fragment):
 
 def test_all_problems_reported_at_once():
     errors = errors_for({"messages": [{"role": "tool"}], "temperature": 5})
-    assert {"model", "messages[0].tool_call_id", "messages[0].content", "temperature"} <= set(errors)
+    assert {"model", "messages[0].tool_call_id", "messages[0].content", "temperature"} <= set(
+        errors
+    )
 
 
 def test_size_limits(settings):
@@ -122,4 +198,6 @@ def test_non_object_body():
 
 
 def test_unknown_fields_allowed_when_asked():
-    assert validate_chat_request(body(metadata={"a": 1}), allow_unknown=True)["metadata"] == {"a": 1}
+    assert validate_chat_request(body(metadata={"a": 1}), allow_unknown=True)["metadata"] == {
+        "a": 1
+    }
