@@ -68,3 +68,10 @@ def test_layout_stacks_on_a_phone(page, alice):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"page scrolls sideways on a phone ({width}px)"
     screenshot(page, "teams-phone")
+
+
+def test_api_docs_render_under_the_strict_csp(page, alice):
+    log_in(page, "alice")
+    page.goto("/api/docs/")
+    expect(page.get_by_text("/api/teams/{team_id}/members/").first).to_be_visible()
+    screenshot(page, "api-docs")

@@ -235,3 +235,20 @@ def test_playground_works_on_a_phone(playground):
     page.set_viewport_size({"width": 390, "height": 840})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "playground-phone")
+
+
+def test_demo_mode_works_end_to_end(playground, settings):
+    settings.OCTOPUSX_API_KEY = ""  # no key: the built-in offline provider answers
+    page = playground
+    page.reload()
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
+    expect(page.get_by_role("note")).to_contain_text("Demo mode")
+    expect(page.locator("#model optgroup").first).to_have_attribute(
+        "label", "Demo (offline) — demo mode"
+    )
+    write_conversation(page)
+    page.get_by_role("button", name="Run").click()
+    expect(page.locator("#response-status")).to_have_text("done")
+    expect(response_text(page)).to_contain_text("demo")
+    assert Run.objects.get().provider == "demo"
+    screenshot(page, "playground-demo-mode")
