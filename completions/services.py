@@ -76,11 +76,7 @@ def run_complete(
         provider_slug=provider_slug,
     )
     started = time.perf_counter()
-    try:
-        completion = provider.client().create(run.request)
-    except UpstreamError as error:
-        _finish_error(run, error, started)
-        raise RunFailed(run, error) from None
+    completion = _call_upstream(run, started, provider.client().create)
     _finish(run, completion, started, status=Run.Status.OK)
     return run
 
@@ -98,12 +94,17 @@ def run_stream_open(
         provider_slug=provider_slug,
     )
     started = time.perf_counter()
+    upstream = _call_upstream(run, started, provider.client().open_stream)
+    return RunStream(run, upstream, started)
+
+
+def _call_upstream(run: Run, started: float, call):
+    """`call(run.request)`; a failure finishes the run as an error and raises RunFailed."""
     try:
-        upstream = provider.client().open_stream(run.request)
+        return call(run.request)
     except UpstreamError as error:
         _finish_error(run, error, started)
         raise RunFailed(run, error) from None
-    return RunStream(run, upstream, started)
 
 
 @dataclass

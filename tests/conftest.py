@@ -4,6 +4,8 @@ alice owns the team "Acme"; bob is her teammate (a plain member); dana is an Acm
 charlie is an outsider with his own team "Globex"; staff is a site administrator.
 """
 
+import time
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -122,3 +124,12 @@ def upstream(_fake_upstream_server, settings):
     cache.clear()
     yield server
     server.reset()
+
+
+def wait_for(condition, timeout: float = 5.0) -> None:
+    """Poll for a condition another thread brings about (e.g. the server finishing a run
+    after a client hung up): there is no event to await across the process boundary."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)

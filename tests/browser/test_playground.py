@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from completions.fake_upstream import Behaviour
 from completions.models import Run
 from tests.browser.conftest import log_in, screenshot
-from tests.conftest import UPSTREAM_KEY
+from tests.conftest import UPSTREAM_KEY, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -147,18 +147,9 @@ def test_stop_cancels_the_stream_and_the_run_is_logged_cancelled(playground, ups
     page.get_by_role("button", name="Stop").click()
     expect(page.locator("#response-status")).to_have_text("stopped")
     run = Run.objects.get()
-    _wait_for(lambda: Run.objects.get(pk=run.pk).status != "running")
+    wait_for(lambda: Run.objects.get(pk=run.pk).status != "running")
     run.refresh_from_db()
     assert run.status == "cancelled" and run.content
-
-
-def _wait_for(condition, timeout=5.0):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)  # polling the database: the server finishes the run on its own thread
 
 
 def test_reload_keeps_the_whole_state(playground):

@@ -1,7 +1,6 @@
 """POST /api/completions/ against the real local fake upstream: real HTTP, real SSE."""
 
 import json
-import time
 
 import pytest
 import requests
@@ -10,33 +9,12 @@ from jsonschema import Draft202012Validator
 from accounts.services import token_create
 from completions.fake_upstream import Behaviour
 from completions.models import Run
-from tests.conftest import UPSTREAM_KEY, api_client_for, token_client
+from tests.conftest import UPSTREAM_KEY, api_client_for, token_client, wait_for
+from tests.samples import CITY_SCHEMA, WEATHER_TOOL
 
 pytestmark = pytest.mark.django_db
 
 MODEL = "octo-demo-small"
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Current weather for a city",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}, "unit": {"enum": ["c", "f"]}},
-            "required": ["city"],
-        },
-    },
-}
-CITY_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "name": {"type": "string"},
-        "population": {"type": "integer", "minimum": 0},
-        "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
-    },
-    "required": ["name", "population", "tags"],
-    "additionalProperties": False,
-}
 
 
 def chat(**extra) -> dict:
@@ -270,14 +248,6 @@ def test_dropped_stream_keeps_partial_content_and_logs_error(api, alice, upstrea
     run = Run.objects.get(pk=summary["run_id"])
     assert run.status == "error" and run.content and run.usage == "partial"
     assert run.completion_tokens == len([1 for n, d in events if n == "delta" and d.get("content")])
-
-
-def wait_for(condition, timeout: float = 5.0) -> None:
-    """Poll for a condition another thread brings about (here: the server finishing a run)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 def test_client_leaving_mid_stream_logs_cancelled_run_with_partial_content(

@@ -8,17 +8,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from completions.schema_example import example_for_schema
+from tests.samples import CITY_SCHEMA as CITY
 
-CITY = {
-    "type": "object",
-    "properties": {
-        "name": {"type": "string"},
-        "population": {"type": "integer", "minimum": 0},
-        "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
-    },
-    "required": ["name", "population", "tags"],
-    "additionalProperties": False,
-}
 TREE = {
     "$ref": "#/$defs/node",
     "$defs": {

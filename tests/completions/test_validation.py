@@ -4,15 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from completions.validation import validate_chat_request
-
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Weather for a city",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
-    },
-}
+from tests.samples import WEATHER_TOOL
 
 
 def body(**overrides):
