@@ -1,6 +1,7 @@
 """POST /api/completions/ against the real local fake upstream: real HTTP, real SSE."""
 
 import json
+import time
 
 import pytest
 import requests
@@ -291,3 +292,24 @@ def test_non_ascii_text_survives_streaming_and_plain(api, alice, upstream):
     upstream.script(Behaviour(reply=text), Behaviour(reply=text))
     assert post(api(alice), chat()).json()["message"]["content"] == text
     assert sse_events(post(api(alice), chat(stream=True)))[-1][1]["message"]["content"] == text
+
+
+def test_stream_is_relayed_as_it_arrives_not_buffered(live_server, alice, upstream):
+    """Upstream words come 50 ms apart; through Octoplay they must arrive spread out the
+    same way, not bunched at the end as a buffering proxy would deliver them."""
+    upstream.chunk_delay = 0.05
+    _, secret = token_create(user=alice, name="script")
+    arrivals = []
+    with requests.post(
+        f"{live_server.url}/api/completions/",
+        json=chat(stream=True),
+        headers={"Authorization": f"Bearer {secret}"},
+        stream=True,
+        timeout=10,
+    ) as response:
+        for line in response.iter_lines(chunk_size=1):
+            if line.startswith(b"data: ") and b'"content"' in line:
+                arrivals.append(time.monotonic())
+    assert len(arrivals) > 10
+    spread = arrivals[-1] - arrivals[0]
+    assert spread >= 0.05 * (len(arrivals) - 1) * 0.8, f"deltas bunched: {spread:.3f}s"
