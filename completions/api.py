@@ -86,13 +86,17 @@ class CompletionApi(APIView):
                 return Response(RunResultSerializer(run_complete(**arguments)).data)
         except RunFailed as failure:
             return failure_response(failure)
-        response = StreamingHttpResponse(_relay(stream), content_type="text/event-stream")
-        for header, value in SSE_HEADERS.items():
-            response[header] = value
-        return response
+        return stream_response(stream)
 
 
-def _relay(stream: RunStream):
+def stream_response(stream: RunStream) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(relay_stream(stream), content_type="text/event-stream")
+    for header, value in SSE_HEADERS.items():
+        response[header] = value
+    return response
+
+
+def relay_stream(stream: RunStream):
     """Our own SSE dialect for the playground: run, delta…, done (with the run summary)."""
     run = stream.run
     events = stream.events()

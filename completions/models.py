@@ -109,6 +109,15 @@ class Run(models.Model):
     total_tokens = models.PositiveIntegerField(null=True, blank=True)
     usage = models.CharField(max_length=10, choices=Usage.choices, default=Usage.UNKNOWN)
 
+    template_version = models.ForeignKey(
+        "playground.TemplateVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="runs",
+        help_text="The template version this run came from, if any.",
+    )
+
     schema_valid = models.BooleanField(null=True, blank=True)
     schema_error = models.TextField(blank=True)
 

@@ -43,8 +43,11 @@ def upstream_body(body: dict) -> dict:
     return sent
 
 
-def _run_start(*, user: User, team: Team, provider: ProviderConfig, sent: dict, source: str) -> Run:
+def _run_start(
+    *, user: User, team: Team, provider: ProviderConfig, sent: dict, source: str, template_version
+) -> Run:
     return Run.objects.create(
+        template_version=template_version,
         user=user,
         team=team,
         provider=provider.slug,
@@ -55,17 +58,30 @@ def _run_start(*, user: User, team: Team, provider: ProviderConfig, sent: dict, 
     )
 
 
-def _prepare(*, user, team, body, source, provider_slug) -> tuple[Run, ProviderConfig]:
+def _prepare(
+    *, user, team, body, source, provider_slug, template_version
+) -> tuple[Run, ProviderConfig]:
     body = validate_chat_request(body)
     provider = provider_for_model(body["model"], provider_slug)
     run = _run_start(
-        user=user, team=team, provider=provider, sent=upstream_body(body), source=source
+        user=user,
+        team=team,
+        provider=provider,
+        sent=upstream_body(body),
+        source=source,
+        template_version=template_version,
     )
     return run, provider
 
 
 def run_complete(
-    *, user: User, team: Team, body: dict, source: str, provider_slug: str | None = None
+    *,
+    user: User,
+    team: Team,
+    body: dict,
+    source: str,
+    provider_slug: str | None = None,
+    template_version=None,
 ) -> Run:
     """A non-streaming completion. Raises ValidationError (nothing logged) or RunFailed."""
     run, provider = _prepare(
@@ -74,6 +90,7 @@ def run_complete(
         body={**body, "stream": False},
         source=source,
         provider_slug=provider_slug,
+        template_version=template_version,
     )
     started = time.perf_counter()
     completion = _call_upstream(run, started, provider.client().create)
@@ -82,7 +99,13 @@ def run_complete(
 
 
 def run_stream_open(
-    *, user: User, team: Team, body: dict, source: str, provider_slug: str | None = None
+    *,
+    user: User,
+    team: Team,
+    body: dict,
+    source: str,
+    provider_slug: str | None = None,
+    template_version=None,
 ) -> "RunStream":
     """Start a streaming completion. Returns once the upstream accepted it; raises
     ValidationError (nothing logged) or RunFailed (logged) before that."""
@@ -92,6 +115,7 @@ def run_stream_open(
         body={**body, "stream": True},
         source=source,
         provider_slug=provider_slug,
+        template_version=template_version,
     )
     started = time.perf_counter()
     upstream = _call_upstream(run, started, provider.client().open_stream)

@@ -12,6 +12,7 @@ from . import views
 api_patterns = [
     path("", include("accounts.api_urls")),
     path("", include(completions_api)),
+    path("", include("playground.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path(
         "docs/",

@@ -1,0 +1,61 @@
+"""Who may do what with a template. Decided here once; views and APIs only ask.
+
+private: only the author. team: every member views and runs; the author and team
+owners/admins edit. link: as team, plus anyone with the link views it read-only (and, when
+logged in, runs or forks it under their own account). The `production` label moves only
+at the hands of team owners/admins.
+"""
+
+from dataclasses import dataclass
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from accounts.models import MANAGER_ROLES, Membership
+
+from .models import PromptTemplate, Visibility
+
+PROTECTED_LABELS = {"production"}
+
+
+@dataclass(frozen=True)
+class TemplateAccess:
+    can_view: bool
+    can_run: bool  # also: fork
+    can_edit: bool  # new versions, labels, settings, delete
+    is_manager: bool  # team owner/admin: may move protected labels
+
+    def can_move_label(self, name: str) -> bool:
+        return self.can_edit and (name not in PROTECTED_LABELS or self.is_manager)
+
+
+def template_access(user, template: PromptTemplate) -> TemplateAccess:
+    role = None
+    if user.is_authenticated:
+        role = (
+            Membership.objects.filter(team_id=template.team_id, user=user)
+            .values_list("role", flat=True)
+            .first()
+        )
+    is_author = user.is_authenticated and template.created_by_id == user.pk
+    shared = template.visibility != Visibility.PRIVATE
+    can_view = is_author or (shared and role is not None) or template.visibility == Visibility.LINK
+    is_manager = role in MANAGER_ROLES
+    return TemplateAccess(
+        can_view=can_view,
+        can_run=can_view and user.is_authenticated,
+        can_edit=is_author or (shared and is_manager),
+        is_manager=is_manager,
+    )
+
+
+def template_for_viewer(user, template_id) -> tuple[PromptTemplate, TemplateAccess]:
+    """The template and what the user may do with it; 404 if they may not even see it."""
+    template = get_object_or_404(
+        PromptTemplate.objects.select_related("team", "team__personal_owner", "created_by"),
+        pk=template_id,
+    )
+    access = template_access(user, template)
+    if not access.can_view:
+        raise Http404("No such template.")
+    return template, access

@@ -1,0 +1,248 @@
+"""REST endpoints for prompt templates."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import ApiToken
+from accounts.services import request_team_resolve
+from completions.api import failure_response, stream_response
+from completions.models import Run
+from completions.serializers import RunResultSerializer
+from completions.services import RunFailed, RunStream
+
+from . import services
+from .access import template_for_viewer
+from .models import LabelMove, PromptTemplate
+from .serializers import (
+    ForkSerializer,
+    LabelSetSerializer,
+    RenderSerializer,
+    RunSerializer,
+    TemplateCreateSerializer,
+    TemplateSerializer,
+    TemplateUpdateSerializer,
+    VersionDataSerializer,
+    VersionSerializer,
+)
+
+VERSION_FIELDS = (
+    "model",
+    "messages",
+    "tools",
+    "tool_choice",
+    "response_format",
+    "params",
+    "variables",
+)
+
+
+def _valid(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _detail(template, access) -> dict:
+    return TemplateSerializer(template, context={"access": access}).data
+
+
+class TemplateListApi(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="Search by name"),
+            OpenApiParameter("scope", str, enum=["mine", "team"]),
+        ],
+        responses=TemplateSerializer(many=True),
+    )
+    def get(self, request):
+        templates = PromptTemplate.objects.visible_to(request.user).select_related(
+            "team", "team__personal_owner", "created_by"
+        )
+        if request.query_params.get("q"):
+            templates = templates.filter(name__icontains=request.query_params["q"])
+        if request.query_params.get("scope") == "mine":
+            templates = templates.filter(created_by=request.user)
+        elif request.query_params.get("scope") == "team":
+            templates = templates.filter(~Q(created_by=request.user))
+        return Response(TemplateSerializer(templates, many=True).data)
+
+    @extend_schema(request=TemplateCreateSerializer, responses={201: TemplateSerializer})
+    def post(self, request):
+        data = _valid(TemplateCreateSerializer, request)
+        team = request_team_resolve(
+            user=request.user, auth=request.auth, team_id=data.get("team_id")
+        )
+        template = services.template_create(
+            user=request.user,
+            team=team,
+            name=data["name"],
+            description=data["description"],
+            visibility=data["visibility"],
+            commit_message=data["commit_message"],
+            data={field: data.get(field) for field in VERSION_FIELDS},
+        )
+        _, access = template_for_viewer(request.user, template.pk)
+        return Response(_detail(template, access), status=status.HTTP_201_CREATED)
+
+
+class TemplateDetailApi(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]  # a link is enough to read
+
+    @extend_schema(responses=TemplateSerializer)
+    def get(self, request, template_id):
+        return Response(_detail(*template_for_viewer(request.user, template_id)))
+
+    @extend_schema(request=TemplateUpdateSerializer, responses=TemplateSerializer)
+    def patch(self, request, template_id):
+        template, access = template_for_viewer(request.user, template_id)
+        changes = _valid(TemplateUpdateSerializer, request)
+        template = services.template_update(user=request.user, template=template, **changes)
+        return Response(_detail(template, access))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, template_id):
+        template, _ = template_for_viewer(request.user, template_id)
+        services.template_delete(user=request.user, template=template)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VersionListApi(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(responses=VersionSerializer(many=True))
+    def get(self, request, template_id):
+        template, _ = template_for_viewer(request.user, template_id)
+        versions = template.versions.select_related("created_by")
+        return Response(VersionSerializer(versions, many=True).data)
+
+    @extend_schema(request=VersionDataSerializer, responses={201: VersionSerializer})
+    def post(self, request, template_id):
+        template, _ = template_for_viewer(request.user, template_id)
+        data = _valid(VersionDataSerializer, request)
+        version = services.template_version_create(
+            user=request.user,
+            template=template,
+            commit_message=data["commit_message"],
+            data={field: data.get(field) for field in VERSION_FIELDS},
+        )
+        return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+
+class VersionDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=VersionSerializer)
+    def get(self, request, template_id, number: int):
+        template, _ = template_for_viewer(request.user, template_id)
+        version = services.template_version_get(template, number=number)
+        return Response(VersionSerializer(version).data)
+
+
+class LabelListApi(APIView):
+    permission_classes = [AllowAny]
+
+    def get(self, request, template_id):
+        template, _ = template_for_viewer(request.user, template_id)
+        moves = LabelMove.objects.filter(template=template).select_related(
+            "from_version", "to_version", "moved_by"
+        )[:100]
+        return Response(
+            {
+                "labels": dict(template.labels.values_list("name", "version__number")),
+                "history": [
+                    {
+                        "label": move.label,
+                        "from_version": move.from_version.number if move.from_version else None,
+                        "to_version": move.to_version.number,
+                        "moved_by": move.moved_by.username if move.moved_by else None,
+                        "moved_at": move.moved_at,
+                    }
+                    for move in moves
+                ],
+            }
+        )
+
+
+class LabelDetailApi(APIView):
+    @extend_schema(request=LabelSetSerializer, description="Point a label at a version.")
+    def put(self, request, template_id, name):
+        template, _ = template_for_viewer(request.user, template_id)
+        data = _valid(LabelSetSerializer, request)
+        version = services.template_version_get(template, number=data["version"])
+        services.template_label_set(
+            user=request.user, template=template, name=name, version=version
+        )
+        return Response({"label": name, "version": version.number})
+
+
+def _chosen_version(template, data):
+    return services.template_version_get(
+        template, number=data.get("version"), label=data.get("label")
+    )
+
+
+class RenderApi(APIView):
+    permission_classes = [AllowAny]  # no upstream call: anyone who can see it may preview it
+
+    @extend_schema(request=RenderSerializer, description="Variables in, final request out.")
+    def post(self, request, template_id):
+        template, _ = template_for_viewer(request.user, template_id)
+        data = _valid(RenderSerializer, request)
+        version = _chosen_version(template, data)
+        body = services.template_render(
+            version=version, values=data["variables"], overrides=data["overrides"]
+        )
+        return Response({"version": version.number, "request": body})
+
+
+class RunApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=RunSerializer, responses=RunResultSerializer)
+    def post(self, request, template_id):
+        template, _ = template_for_viewer(request.user, template_id)
+        data = _valid(RunSerializer, request)
+        version = _chosen_version(template, data)
+        team = request_team_resolve(
+            user=request.user, auth=request.auth, team_id=data.get("team_id")
+        )
+        source = Run.Source.API if isinstance(request.auth, ApiToken) else Run.Source.TEMPLATE
+        try:
+            result = services.template_run(
+                user=request.user,
+                team=team,
+                template=template,
+                version=version,
+                values=data["variables"],
+                overrides=data["overrides"],
+                source=source,
+            )
+        except RunFailed as failure:
+            return failure_response(failure)
+        if isinstance(result, RunStream):
+            return stream_response(result)
+        return Response(RunResultSerializer(result).data)
+
+
+class ForkApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ForkSerializer, responses={201: TemplateSerializer})
+    def post(self, request, template_id):
+        template, access = template_for_viewer(request.user, template_id)
+        if not access.can_run:
+            raise PermissionDenied("Log in to fork this template.")
+        data = _valid(ForkSerializer, request)
+        version = _chosen_version(template, data)
+        team = request_team_resolve(
+            user=request.user, auth=request.auth, team_id=data.get("team_id")
+        )
+        fork = services.template_fork(
+            user=request.user, template=template, version=version, team=team, name=data["name"]
+        )
+        return Response(_detail(*template_for_viewer(request.user, fork.pk)), status=201)

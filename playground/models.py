@@ -1,0 +1,136 @@
+"""Prompt templates: named prompts owned by a team, with immutable numbered versions,
+movable labels (with their history) and a visibility that decides who may see them."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Visibility(models.TextChoices):
+    PRIVATE = "private", "Private — only the author"
+    TEAM = "team", "Team — every member can view and run"
+    LINK = "link", "Link — anyone with the link can view"
+
+
+class TemplateQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "TemplateQuerySet":
+        """What a user may list: their own, and their teams' non-private templates. Link
+        templates of other teams are reachable by their link only, never listed."""
+        if not user.is_authenticated:
+            return self.none()
+        shared_with_me = Q(
+            visibility__in=[Visibility.TEAM, Visibility.LINK], team__memberships__user=user
+        )
+        return self.filter(Q(created_by=user) | shared_with_me).distinct()
+
+
+class PromptTemplate(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="templates")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="templates"
+    )
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.TEAM
+    )
+    forked_from = models.ForeignKey(
+        "TemplateVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="forks"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = TemplateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "name"], name="unique_template_name_per_team")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TemplateVersion(models.Model):
+    """One saved state of a template. Never changed once saved: edits make a new version."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    template = models.ForeignKey(PromptTemplate, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    model = models.CharField(max_length=200, blank=True)
+    messages = models.JSONField()
+    tools = models.JSONField(null=True, blank=True)
+    tool_choice = models.JSONField(null=True, blank=True)
+    response_format = models.JSONField(null=True, blank=True)
+    params = models.JSONField(default=dict, blank=True, help_text="temperature, max_tokens, …")
+    variables = models.JSONField(
+        default=dict, blank=True, help_text='{"name": {"default": …, "description": …}}'
+    )
+    commit_message = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "number"], name="unique_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} v{self.number}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("Template versions are immutable; save a new version instead.")
+        super().save(*args, **kwargs)
+
+
+class TemplateLabel(models.Model):
+    """A name (production, staging, …) pointing at one version; `latest` is implicit."""
+
+    template = models.ForeignKey(PromptTemplate, on_delete=models.CASCADE, related_name="labels")
+    name = models.SlugField(max_length=40)
+    version = models.ForeignKey(TemplateVersion, on_delete=models.CASCADE, related_name="labels")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "name"], name="unique_label_per_template")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template}@{self.name}"
+
+
+class LabelMove(models.Model):
+    """Who pointed a label from which version to which, so a rollback is one click."""
+
+    template = models.ForeignKey(
+        PromptTemplate, on_delete=models.CASCADE, related_name="label_moves"
+    )
+    label = models.CharField(max_length=40)
+    from_version = models.ForeignKey(
+        TemplateVersion, null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    to_version = models.ForeignKey(TemplateVersion, on_delete=models.CASCADE, related_name="+")
+    moved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    moved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-moved_at"]
+
+    def __str__(self) -> str:
+        return f"{self.template}@{self.label} → v{self.to_version.number}"
