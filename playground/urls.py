@@ -29,6 +29,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("playground/", views.playground_page, name="playground"),
     path("runs/", include("completions.urls")),
+    path("templates/", include("playground.template_urls")),
     path("accounts/", include(account_patterns)),
     path("teams/", include(team_patterns)),
     path("api/", include(api_patterns)),
