@@ -208,8 +208,8 @@ class RunApi(APIView):
         template, _ = template_for_viewer(request.user, template_id)
         data = _valid(RunSerializer, request)
         version = _chosen_version(template, data)
-        team = request_team_resolve(
-            user=request.user, auth=request.auth, team_id=data.get("team_id")
+        team = services.template_run_team(
+            user=request.user, auth=request.auth, template=template, team_id=data.get("team_id")
         )
         source = Run.Source.API if isinstance(request.auth, ApiToken) else Run.Source.TEMPLATE
         try:

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from .rendering import variables_in
+
 
 class Visibility(models.TextChoices):
     PRIVATE = "private", "Private — only the author"
@@ -90,6 +92,11 @@ class TemplateVersion(models.Model):
         if not self._state.adding:
             raise ValueError("Template versions are immutable; save a new version instead.")
         super().save(*args, **kwargs)
+
+    @property
+    def variable_list(self) -> list[tuple[str, dict]]:
+        """(name, spec) in order of first use in the messages: JSONB keeps no key order."""
+        return [(name, self.variables.get(name) or {}) for name in variables_in(self.messages)]
 
 
 class TemplateLabel(models.Model):

@@ -9,7 +9,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts.models import Team, User
+from accounts.models import ApiToken, Team, User
+from accounts.services import active_team_get, request_team_resolve
 from completions.models import Run
 from completions.services import RunStream, run_complete, run_stream_open
 from completions.validation import validate_chat_request
@@ -266,6 +267,17 @@ def template_render(
     if "stream" in overrides:
         body["stream"] = overrides["stream"]
     return body
+
+
+def template_run_team(*, user: User, auth, template: PromptTemplate, team_id=None) -> Team:
+    """Where a template run is charged: the team named (or the API token's), else the
+    template's own team when the runner belongs to it, else the runner's active team (a
+    link holder from elsewhere pays for their own runs)."""
+    if team_id or isinstance(auth, ApiToken):
+        return request_team_resolve(user=user, auth=auth, team_id=team_id)
+    if template.team.memberships.filter(user=user).exists():
+        return template.team
+    return active_team_get(user)
 
 
 def template_run(

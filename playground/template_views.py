@@ -97,6 +97,9 @@ def template_detail(request, template_id):
         )
         context["teams"] = teams_with_role(request.user)
         context["active_team"] = active_team_get(request.user)
+        context["run_team"] = services.template_run_team(
+            user=request.user, auth=None, template=template
+        )
     return render(request, "playground/template_detail.html", context)
 
 
@@ -121,7 +124,7 @@ def template_run(request, template_id):
         version = services.template_version_get(template, number=int(request.POST["version"]))
         run = services.template_run(
             user=request.user,
-            team=active_team_get(request.user),
+            team=services.template_run_team(user=request.user, auth=None, template=template),
             template=template,
             version=version,
             values=values,

@@ -7,6 +7,8 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from accounts.selectors import teams_with_role
+from accounts.services import active_team_get
 from completions.demo import demo_mode_on
 from completions.models import Provider
 from completions.providers import DEFAULT_SLUG, DEMO_SLUG
@@ -21,7 +23,12 @@ def playground_page(request):
     # Base URLs for "View code": they are public addresses, never keys.
     upstreams = {DEFAULT_SLUG: settings.OCTOPUSX_BASE_URL, DEMO_SLUG: settings.OCTOPUSX_BASE_URL}
     upstreams.update(Provider.objects.filter(is_active=True).values_list("slug", "base_url"))
-    config = {"demo": demo_mode_on(), "upstreams": upstreams}
+    config = {
+        "demo": demo_mode_on(),
+        "upstreams": upstreams,
+        "teams": [{"id": str(t.pk), "name": str(t)} for t in teams_with_role(request.user)],
+        "activeTeam": str(active_team_get(request.user).pk),
+    }
     return render(request, "playground/page.html", {"config": config})
 
 

@@ -366,3 +366,14 @@ def test_list_shows_own_and_team_templates_never_strangers(
     assert {t["name"] for t in api(alice).get("/api/templates/?q=priv").json()} == {"Private"}
     assert api(charlie).get("/api/templates/").json() == []
     assert api(bob).get("/api/templates/?scope=mine").json() == []
+
+
+def test_teammates_runs_are_charged_to_the_templates_team(api, bob, acme, team_template):
+    body = api(bob).post(url(team_template, "run/"), RUN, format="json").json()
+    assert Run.objects.get(pk=body["run_id"]).team == acme  # not bob's personal workspace
+
+
+def test_explicit_team_wins(api, bob, team_template):
+    body = {**RUN, "team_id": str(bob.personal_team.pk)}
+    run_id = api(bob).post(url(team_template, "run/"), body, format="json").json()["run_id"]
+    assert Run.objects.get(pk=run_id).team == bob.personal_team

@@ -5,6 +5,7 @@ import { addExampleTool, addMessage, renderFormat, renderMessages, renderParams,
 import { ResponsePanel } from "./response.js";
 import { RequestProblem, buildRequest, clearState, emptyState, loadState, saveState, stateFromRequest } from "./state.js";
 import { apiGet, runCompletion } from "./stream.js";
+import { loadTemplateVersion, setUpSaveDialog, showTemplateBadge } from "./templates.js";
 
 const $ = (selector) => document.querySelector(selector);
 const config = JSON.parse($("#playground-config").textContent);
@@ -18,6 +19,7 @@ function changed() {
 }
 
 function renderAll() {
+  showTemplateBadge(state);
   renderSystem(state, changed);
   renderMessages(state, changed);
   renderParams(state, changed);
@@ -216,9 +218,28 @@ document.querySelectorAll("[data-lang]").forEach((tab) => { tab.onclick = () => 
 
 // Start: a run to reopen (?run=<id>) wins over the saved state.
 
+setUpSaveDialog({
+  config,
+  getState: () => state,
+  onSaved: (template) => {
+    state.template = template;
+    changed();
+    showTemplateBadge(state);
+  },
+});
+
 async function boot() {
-  const runId = new URLSearchParams(window.location.search).get("run");
-  if (runId) {
+  const params = new URLSearchParams(window.location.search);
+  const runId = params.get("run");
+  if (params.get("template")) {
+    try {
+      state = await loadTemplateVersion(params.get("template"), params.get("version"));
+      saveState(state);
+    } catch (error) {
+      showProblems({ template: `Could not open that template: ${error.message}` });
+    }
+    window.history.replaceState(null, "", window.location.pathname);
+  } else if (runId) {
     try {
       const run = await apiGet(`/api/runs/${encodeURIComponent(runId)}/`);
       state = stateFromRequest(run.request, run.provider);

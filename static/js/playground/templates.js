@@ -1,0 +1,113 @@
+// Saving the playground as a prompt template (or a new version of one), and loading a
+// template version into the editor.
+
+import { buildRequest, stateFromRequest } from "./state.js";
+import { apiGet } from "./stream.js";
+
+const $ = (selector) => document.querySelector(selector);
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+async function apiPost(url, body) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
+    body: JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw Object.assign(new Error(data.detail || `HTTP ${response.status}`), { body: data });
+  return data;
+}
+
+// What a template version stores, from the editor: the request without streaming.
+function versionData(state) {
+  const { model, messages, tools, tool_choice: toolChoice, response_format: format, stream, ...params } = buildRequest(state);
+  return { model, messages, tools: tools ?? null, tool_choice: toolChoice ?? null, response_format: format ?? null, params };
+}
+
+export function stateFromVersion(template, version) {
+  const request = { model: version.model, messages: version.messages, stream: true, ...version.params };
+  if (version.tools) request.tools = version.tools;
+  if (version.tool_choice) request.tool_choice = version.tool_choice;
+  if (version.response_format) request.response_format = version.response_format;
+  const state = stateFromRequest(request);
+  state.template = { id: template.id, name: template.name, version: version.number, canEdit: Boolean(template.permissions?.can_edit) };
+  return state;
+}
+
+export async function loadTemplateVersion(id, number) {
+  const template = await apiGet(`/api/templates/${encodeURIComponent(id)}/`);
+  const version = await apiGet(`/api/templates/${encodeURIComponent(id)}/versions/${number || template.latest_version}/`);
+  return stateFromVersion(template, version);
+}
+
+export function showTemplateBadge(state) {
+  const badge = $("#template-badge");
+  badge.hidden = !state.template;
+  if (state.template) badge.textContent = `Template: ${state.template.name} v${state.template.version}`;
+}
+
+export function setUpSaveDialog({ config, getState, onSaved }) {
+  const dialog = $("#save-dialog");
+  const team = $("#save-team");
+  team.replaceChildren(...config.teams.map((t) => new Option(t.name, t.id, false, t.id === config.activeTeam)));
+  const modeFields = () => {
+    const asVersion = !$("#save-mode").hidden && document.querySelector('input[name="save-mode"]:checked').value === "version";
+    document.querySelectorAll("#save-form [data-new]").forEach((field) => { field.hidden = asVersion; });
+    $("#save-title").textContent = asVersion ? "Save new version" : "Save as template";
+  };
+  document.querySelectorAll('input[name="save-mode"]').forEach((radio) => { radio.onchange = modeFields; });
+
+  $("#save-template").onclick = () => {
+    const state = getState();
+    const editable = Boolean(state.template?.canEdit);
+    $("#save-mode").hidden = !editable;
+    if (editable) $("#save-template-name").textContent = state.template.name;
+    $("#save-errors").textContent = "";
+    $("#save-result").hidden = true;
+    modeFields();
+    dialog.showModal();
+  };
+  $("#save-close").onclick = () => dialog.close();
+
+  $("#save-form").onsubmit = async (event) => {
+    event.preventDefault();
+    const state = getState();
+    const asVersion = !$("#save-mode").hidden && document.querySelector('input[name="save-mode"]:checked').value === "version";
+    let data;
+    try {
+      data = versionData(state);
+    } catch (problem) {
+      $("#save-errors").textContent = problem.message;
+      return;
+    }
+    data.commit_message = $("#save-message").value;
+    try {
+      let template;
+      let number;
+      if (asVersion) {
+        const version = await apiPost(`/api/templates/${state.template.id}/versions/`, data);
+        template = { id: state.template.id, name: state.template.name, permissions: { can_edit: true } };
+        number = version.number;
+      } else {
+        template = await apiPost("/api/templates/", { ...data, name: $("#save-name").value, team_id: team.value, visibility: $("#save-visibility").value });
+        number = 1;
+      }
+      onSaved({ id: template.id, name: template.name, version: number, canEdit: Boolean(template.permissions?.can_edit) });
+      const link = $("#save-result");
+      link.href = `/templates/${template.id}/?v=${number}`;
+      link.textContent = `Saved as ${template.name} v${number} — open the template`;
+      link.hidden = false;
+      $("#save-errors").textContent = "";
+    } catch (error) {
+      const fields = error.body?.errors;
+      $("#save-errors").textContent = fields
+        ? Object.entries(fields).map(([field, messages]) => `${field}: ${[].concat(messages).join(" ")}`).join("\n")
+        : error.message;
+    }
+  };
+}

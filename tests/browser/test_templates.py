@@ -1,0 +1,80 @@
+"""Templates in the browser: save from the playground, share with a teammate, who runs it."""
+
+import pytest
+from playwright.sync_api import expect
+
+from completions.models import Run
+from playground.models import PromptTemplate
+from tests.browser.conftest import log_in, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def open_playground(page, username):
+    log_in(page, username)
+    page.evaluate("localStorage.clear()")
+    page.goto("/playground/")
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
+
+
+@pytest.fixture
+def two_people(browser, live_server):
+    """Two separate browser sessions on the live site, closed before the server stops."""
+    contexts = [browser.new_context(base_url=live_server.url) for _ in range(2)]
+    yield [context.new_page() for context in contexts]
+    for context in contexts:
+        context.close()
+
+
+def test_save_share_and_teammate_runs_with_variables(two_people, acme, alice, bob, upstream):
+    alice_page, bob_page = two_people
+    open_playground(alice_page, "alice")
+    alice_page.get_by_label("System prompt").fill("You write for {{audience}}.")
+    alice_page.get_by_label("Message content").first.fill("Explain {{ topic }} in one line.")
+    alice_page.get_by_role("button", name="Save…").click()
+    dialog = alice_page.get_by_role("dialog")
+    dialog.get_by_label("Name").fill("Explainer")
+    dialog.get_by_label("Team").select_option(label="Acme")
+    dialog.get_by_label("Visibility").select_option("team")
+    dialog.get_by_label("Note for this version").fill("first cut")
+    dialog.get_by_role("button", name="Save", exact=True).click()
+    expect(alice_page.locator("#save-result")).to_contain_text("Saved as Explainer v1")
+    screenshot(alice_page, "template-saved")
+    template = PromptTemplate.objects.get(name="Explainer")
+    version = template.versions.get()
+    assert template.team == acme
+    assert [name for name, _ in version.variable_list] == ["audience", "topic"]
+
+    log_in(bob_page, "bob")
+    bob_page.goto("/templates/")
+    bob_page.get_by_role("link", name="Explainer").click()
+    bob_page.get_by_label("audience").fill("sailors")
+    bob_page.get_by_label("topic").fill("tides")
+    screenshot(bob_page, "template-detail")
+    bob_page.get_by_role("button", name="Run version 1").click()
+    expect(bob_page.get_by_role("heading", name="Answer")).to_be_visible()
+    expect(bob_page.locator("main")).to_contain_text("Explain tides in one line.")
+    run = Run.objects.get()
+    assert (run.user, run.template_version.template) == (bob, template)
+    assert upstream.requests[-1].body["messages"][0]["content"] == "You write for sailors."
+
+
+def test_open_a_version_in_the_playground_and_save_the_next_one(page, api, alice, acme):
+    from tests.playground.test_templates_api import create
+
+    template = create(api, alice, acme)
+    log_in(page, "alice")
+    page.goto(f"/templates/{template.pk}/")
+    page.get_by_role("link", name="Open v1 in playground").click()
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
+    expect(page.locator("#template-badge")).to_have_text("Template: Explainer v1")
+    expect(page.get_by_label("System prompt")).to_have_value("You write for {{audience}}.")
+    expect(page.get_by_label("Temperature")).to_have_value("0.2")
+    page.get_by_label("Temperature").fill("0.9")
+    page.get_by_role("button", name="Save…").click()
+    expect(page.get_by_role("heading", name="Save new version")).to_be_visible()
+    page.get_by_label("Note for this version").fill("warmer")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#save-result")).to_contain_text("Explainer v2")
+    assert template.versions.get(number=2).params == {"temperature": 0.9}
+    assert template.versions.get(number=1).params == {"temperature": 0.2}
