@@ -26,6 +26,7 @@ from .serializers import (
 )
 from .services import RunFailed, RunStream, run_complete, run_stream_open
 from .sse import HEARTBEAT, SSE_HEADERS, sse_event
+from .variables import messages_with_values
 
 ERROR_STATUS = {"rate_limited": 429, "timeout": 504}
 
@@ -69,6 +70,8 @@ class CompletionApi(APIView):
             raise ValidationError({"non_field_errors": ["The body must be a JSON object."]})
         body = dict(request.data)
         provider_slug = body.pop("provider", None)
+        if "variables" in body:  # {{name}} placeholders filled in, as templates do
+            body["messages"] = messages_with_values(body.get("messages"), body.pop("variables"))
         team = request_team_resolve(
             user=request.user, auth=request.auth, team_id=body.pop("team_id", None)
         )

@@ -103,6 +103,10 @@ class CompletionRequestSerializer(serializers.Serializer):
     provider = serializers.CharField(
         required=False, help_text="Provider slug, when several providers serve the same model id."
     )
+    variables = serializers.DictField(
+        required=False,
+        help_text="Values for {{name}} placeholders in the messages; each one used must be given.",
+    )
     team_id = serializers.UUIDField(
         required=False,
         help_text="Team to charge; default: the token's team, or your active team.",

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .rendering import variables_in
+from completions.variables import variables_in
 
 
 class Visibility(models.TextChoices):

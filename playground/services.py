@@ -14,10 +14,10 @@ from accounts.services import active_team_get, request_team_resolve
 from completions.models import Run
 from completions.services import RunStream, run_complete, run_stream_open
 from completions.validation import validate_chat_request
+from completions.variables import render_messages, resolve_values, variables_in
 
 from .access import template_access
 from .models import LabelMove, PromptTemplate, TemplateLabel, TemplateVersion, Visibility
-from .rendering import render_messages, resolve_values, variables_in
 
 TEMPLATE_PARAMS = {
     "temperature",

@@ -243,3 +243,26 @@ def test_demo_mode_works_end_to_end(playground, settings):
     expect(response_text(page)).to_contain_text("demo")
     assert Run.objects.get().provider == "demo"
     screenshot(page, "playground-demo-mode")
+
+
+def test_variables_panel_fills_placeholders(playground, upstream):
+    page = playground
+    write_conversation(page, system="", user="Explain {{ topic }} to {{who}}.")
+    card = page.locator("#variables-card")
+    expect(card).to_be_visible()
+    expect(card.locator(".var-name")).to_have_text(["topic", "who"])
+    page.get_by_label("topic", exact=True).fill("tides")
+    set_stream(page, False)
+    page.get_by_role("button", name="Run").click()
+    expect(card.locator('[data-variable="who"] [data-error]')).to_contain_text("Missing value")
+    assert chat_requests(upstream) == []
+
+    card.locator('[data-variable="who"] summary').click()
+    card.get_by_label("Default value").nth(1).fill("children")
+    page.get_by_role("button", name="Run").click()
+    expect(page.locator("#response-status")).to_have_text("done")
+    assert (
+        chat_requests(upstream)[-1].body["messages"][0]["content"] == "Explain tides to children."
+    )
+    screenshot(page, "playground-variables")
+    expect(card).to_contain_text("Values for the {{name}} placeholders")

@@ -313,3 +313,19 @@ def test_stream_is_relayed_as_it_arrives_not_buffered(live_server, alice, upstre
     assert len(arrivals) > 10
     spread = arrivals[-1] - arrivals[0]
     assert spread >= 0.05 * (len(arrivals) - 1) * 0.8, f"deltas bunched: {spread:.3f}s"
+
+
+def test_variables_fill_placeholders_before_sending(api, alice, upstream):
+    messages = [{"role": "user", "content": r"Explain {{ topic }} to {{who}}, not \{{raw}}."}]
+    body = {**chat(messages=messages), "variables": {"topic": "tides", "who": "kids"}}
+    assert post(api(alice), body).status_code == 200
+    sent = upstream.requests[-1].body
+    assert sent["messages"][0]["content"] == "Explain tides to kids, not {{raw}}."
+    assert "variables" not in sent
+
+
+def test_missing_variable_is_400_before_anything_is_sent(api, alice, upstream):
+    body = {**chat(messages=[{"role": "user", "content": "Hi {{name}}"}]), "variables": {}}
+    response = post(api(alice), body)
+    assert response.status_code == 400 and "variables.name" in response.json()["errors"]
+    assert upstream.requests == [] and not Run.objects.exists()

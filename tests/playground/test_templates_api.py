@@ -287,19 +287,25 @@ RUN = {"variables": {"topic": "x"}}
 
 
 @pytest.mark.parametrize(
-    ("who", "view", "edit", "run", "fork", "delete"),
+    ("who", "view", "edit", "label", "run", "fork", "delete"),
     [
-        ("alice", 200, 201, 200, 201, 204),  # author and owner
-        ("dana", 200, 201, 200, 201, 204),  # team admin
-        ("bob", 200, 403, 200, 201, 403),  # teammate
-        ("charlie", 404, 404, 404, 404, 404),  # other team
-        ("anonymous", 404, 401, 401, 401, 401),
+        ("alice", 200, 201, 200, 200, 201, 204),  # author and owner
+        ("dana", 200, 201, 200, 200, 201, 204),  # team admin
+        ("bob", 200, 403, 403, 200, 201, 403),  # teammate
+        ("charlie", 404, 404, 404, 404, 404, 404),  # other team
+        ("anonymous", 404, 401, 401, 401, 401, 401),
     ],
 )
-def test_team_template_permissions(api, cast, team_template, who, view, edit, run, fork, delete):
+def test_team_template_permissions(
+    api, cast, team_template, who, view, edit, label, run, fork, delete
+):
     client = client_for(api, who, cast)
     assert client.get(url(team_template)).status_code == view
     assert client.post(url(team_template, "versions/"), DATA, format="json").status_code == edit
+    label_response = client.put(
+        url(team_template, "labels/production/"), {"version": 1}, format="json"
+    )
+    assert label_response.status_code == label
     assert client.post(url(team_template, "run/"), RUN, format="json").status_code == run
     assert client.post(url(team_template, "fork/"), {}, format="json").status_code == fork
     assert client.delete(url(team_template)).status_code == delete

@@ -2,7 +2,7 @@
 // Each render function draws from the state and writes edits straight back into it;
 // `changed()` persists the state and refreshes whatever depends on it.
 
-import { EXAMPLE_SCHEMA, EXAMPLE_TOOL, PARAMS, toolFromText } from "./state.js";
+import { EXAMPLE_SCHEMA, EXAMPLE_TOOL, PARAMS, toolFromText, variableNames } from "./state.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
 
@@ -174,4 +174,38 @@ export function renderFormat(state, changed) {
     changed();
   };
   autoGrow(area);
+}
+
+// One row per {{variable}} used in the messages; redrawn only when the set of names changes,
+// so typing a value never loses focus.
+let drawnNames = "";
+export function renderVariables(state, changed, { force = false } = {}) {
+  const names = variableNames(state);
+  if (!force && names.join("\n") === drawnNames) return;
+  drawnNames = names.join("\n");
+  $("#variables-card").hidden = !names.length;
+  const box = $("#variables");
+  box.replaceChildren();
+  for (const name of names) {
+    const spec = (state.variables[name] ||= { value: "", default: "", description: "" });
+    const row = $("#variable-template").content.firstElementChild.cloneNode(true);
+    row.dataset.variable = name;
+    const value = $('[data-var="value"]', row);
+    value.id = `var-${name}`;
+    $(".var-name", row).textContent = name;
+    $(".var-name", row).htmlFor = value.id;
+    for (const field of ["value", "default", "description"]) {
+      const input = $(`[data-var="${field}"]`, row);
+      input.value = spec[field] || "";
+      input.oninput = () => {
+        spec[field] = input.value;
+        if (field === "default") value.placeholder = input.value ? `default: ${input.value}` : "required";
+        changed();
+      };
+    }
+    value.placeholder = spec.default ? `default: ${spec.default}` : "required";
+    if (spec.description) value.title = spec.description;
+    box.append(row);
+    autoGrow(value);
+  }
 }

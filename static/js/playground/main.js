@@ -1,9 +1,9 @@
 // The playground page: wires the editors, the model picker, running and the response panel.
 
 import { codeFor } from "./code.js";
-import { addExampleTool, addMessage, renderFormat, renderMessages, renderParams, renderSystem, renderTools } from "./editors.js";
+import { addExampleTool, addMessage, renderFormat, renderMessages, renderParams, renderSystem, renderTools, renderVariables } from "./editors.js";
 import { ResponsePanel } from "./response.js";
-import { RequestProblem, buildRequest, clearState, emptyState, loadState, saveState, stateFromRequest } from "./state.js";
+import { RequestProblem, buildRequest, clearState, emptyState, loadState, saveState, stateFromRequest, variableNames, variableValues } from "./state.js";
 import { apiGet, runCompletion } from "./stream.js";
 import { loadTemplateVersion, setUpSaveDialog, showTemplateBadge } from "./templates.js";
 
@@ -16,6 +16,7 @@ let providerCount = 1;
 
 function changed() {
   saveState(state);
+  renderVariables(state, changed);
 }
 
 function renderAll() {
@@ -25,6 +26,7 @@ function renderAll() {
   renderParams(state, changed);
   renderTools(state, changed);
   renderFormat(state, changed);
+  renderVariables(state, changed, { force: true });
   selectModel();
 }
 
@@ -89,12 +91,17 @@ $("#model-search").oninput = (event) => {
 
 function showProblems(errors) {
   const box = $("#request-errors");
-  document.querySelectorAll("#messages [data-error]").forEach((e) => { e.textContent = ""; });
+  document.querySelectorAll("#messages [data-error], #variables [data-error]").forEach((e) => { e.textContent = ""; });
   const offset = state.system.trim() ? 1 : 0;
   const general = [];
   for (const [field, messages] of Object.entries(errors)) {
     const text = [].concat(messages).join(" ");
     const match = field.match(/^messages\[(\d+)\]/);
+    const variable = field.match(/^variables\.(\w+)$/);
+    if (variable) {
+      const slot = document.querySelector(`#variables [data-variable="${variable[1]}"] [data-error]`);
+      if (slot) { slot.textContent = text; continue; }
+    }
     const item = match && document.querySelector(`#messages li[data-index="${Number(match[1]) - offset}"] [data-error]`);
     if (item) item.textContent = `${field.replace(/^messages\[\d+\]\.?/, "") || "message"}: ${text}`;
     else general.push(`${field}: ${text}`);
@@ -119,6 +126,7 @@ async function run() {
   }
   showProblems({});
   if (providerCount > 1 && state.provider) body.provider = state.provider;
+  if (variableNames(state).length) body.variables = variableValues(state);
   running = new AbortController();
   setRunning(true);
   panel.start({ jsonExpected: Boolean(body.response_format) });

@@ -16,7 +16,34 @@ export function emptyState() {
     tools: [],
     toolChoice: "auto",
     format: { type: "text", name: "response", schema: "", strict: true },
+    variables: {}, // name -> {value, default, description}
   };
+}
+
+// {{ name }} placeholders, as the server reads them (completions/variables.py); \{{ is literal.
+const PLACEHOLDER = /\\\{\{|\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+
+export function variableNames(state) {
+  const names = [];
+  const texts = [state.system, ...state.messages.map((m) => m.content)];
+  for (const text of texts) {
+    for (const match of (text || "").matchAll(PLACEHOLDER)) {
+      if (match[1] && !names.includes(match[1])) names.push(match[1]);
+    }
+  }
+  return names;
+}
+
+// The values to send: what was typed, else the default; unset ones are left out so the
+// server can say which are missing.
+export function variableValues(state) {
+  const values = {};
+  for (const name of variableNames(state)) {
+    const spec = state.variables[name] || {};
+    if (spec.value) values[name] = spec.value;
+    else if (spec.default) values[name] = spec.default;
+  }
+  return values;
 }
 
 export function loadState() {

@@ -1,7 +1,7 @@
 // Saving the playground as a prompt template (or a new version of one), and loading a
 // template version into the editor.
 
-import { buildRequest, stateFromRequest } from "./state.js";
+import { buildRequest, stateFromRequest, variableNames } from "./state.js";
 import { apiGet } from "./stream.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -26,7 +26,13 @@ async function apiPost(url, body) {
 // What a template version stores, from the editor: the request without streaming.
 function versionData(state) {
   const { model, messages, tools, tool_choice: toolChoice, response_format: format, stream, ...params } = buildRequest(state);
-  return { model, messages, tools: tools ?? null, tool_choice: toolChoice ?? null, response_format: format ?? null, params };
+  const variables = Object.fromEntries(
+    variableNames(state).map((name) => {
+      const spec = state.variables[name] || {};
+      return [name, { default: spec.default || null, description: spec.description || "" }];
+    }),
+  );
+  return { model, messages, tools: tools ?? null, tool_choice: toolChoice ?? null, response_format: format ?? null, params, variables };
 }
 
 export function stateFromVersion(template, version) {
@@ -35,6 +41,9 @@ export function stateFromVersion(template, version) {
   if (version.tool_choice) request.tool_choice = version.tool_choice;
   if (version.response_format) request.response_format = version.response_format;
   const state = stateFromRequest(request);
+  for (const [name, spec] of Object.entries(version.variables || {})) {
+    state.variables[name] = { value: "", default: spec.default ?? "", description: spec.description || "" };
+  }
   state.template = { id: template.id, name: template.name, version: version.number, canEdit: Boolean(template.permissions?.can_edit) };
   return state;
 }

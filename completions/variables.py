@@ -14,7 +14,7 @@ PLACEHOLDER = re.compile(r"\\\{\{|\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 def _texts(messages: list[dict]):
     """Every text a placeholder can live in: string contents and text parts."""
     for message in messages:
-        content = message.get("content")
+        content = message.get("content") if isinstance(message, dict) else None
         if isinstance(content, str):
             yield content
         elif isinstance(content, list):
@@ -61,9 +61,19 @@ def resolve_values(names: list[str], declared: dict, given: dict) -> dict[str, s
     return values
 
 
+def messages_with_values(messages, values: dict) -> list:
+    """The messages with every placeholder filled from `values` (no defaults here)."""
+    if not isinstance(messages, list):
+        return messages  # not ours to judge: request validation reports it
+    return render_messages(messages, resolve_values(variables_in(messages), {}, values))
+
+
 def render_messages(messages: list[dict], values: dict[str, str]) -> list[dict]:
     rendered = []
     for message in messages:
+        if not isinstance(message, dict):
+            rendered.append(message)
+            continue
         message = dict(message)
         content = message.get("content")
         if isinstance(content, str):

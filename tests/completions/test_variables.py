@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from playground.rendering import render_messages, resolve_values, variables_in
+from completions.variables import render_messages, resolve_values, variables_in
 
 MESSAGES = [
     {"role": "system", "content": "You write for {{audience}}."},
