@@ -17,7 +17,7 @@ from completions.services import RunFailed, RunStream
 
 from . import services
 from .access import template_for_viewer
-from .models import LabelMove, PromptTemplate
+from .models import LabelMove, PromptTemplate, TemplateVersion
 from .serializers import (
     ForkSerializer,
     LabelSetSerializer,
@@ -28,16 +28,6 @@ from .serializers import (
     TemplateUpdateSerializer,
     VersionDataSerializer,
     VersionSerializer,
-)
-
-VERSION_FIELDS = (
-    "model",
-    "messages",
-    "tools",
-    "tool_choice",
-    "response_format",
-    "params",
-    "variables",
 )
 
 
@@ -84,7 +74,7 @@ class TemplateListApi(APIView):
             description=data["description"],
             visibility=data["visibility"],
             commit_message=data["commit_message"],
-            data={field: data.get(field) for field in VERSION_FIELDS},
+            data={field: data.get(field) for field in TemplateVersion.CONTENT_FIELDS},
         )
         _, access = template_for_viewer(request.user, template.pk)
         return Response(_detail(template, access), status=status.HTTP_201_CREATED)
@@ -128,7 +118,7 @@ class VersionListApi(APIView):
             user=request.user,
             template=template,
             commit_message=data["commit_message"],
-            data={field: data.get(field) for field in VERSION_FIELDS},
+            data={field: data.get(field) for field in TemplateVersion.CONTENT_FIELDS},
         )
         return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
 

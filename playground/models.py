@@ -61,6 +61,17 @@ class PromptTemplate(models.Model):
 class TemplateVersion(models.Model):
     """One saved state of a template. Never changed once saved: edits make a new version."""
 
+    # What a version holds, as opposed to who saved it when.
+    CONTENT_FIELDS = (
+        "model",
+        "messages",
+        "tools",
+        "tool_choice",
+        "response_format",
+        "params",
+        "variables",
+    )
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     template = models.ForeignKey(PromptTemplate, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -92,6 +103,9 @@ class TemplateVersion(models.Model):
         if not self._state.adding:
             raise ValueError("Template versions are immutable; save a new version instead.")
         super().save(*args, **kwargs)
+
+    def content(self) -> dict:
+        return {field: getattr(self, field) for field in self.CONTENT_FIELDS}
 
     @property
     def variable_list(self) -> list[tuple[str, dict]]:

@@ -225,23 +225,11 @@ def template_fork(
     name, n = base, 2
     while name in taken:
         name, n = f"{base} {n}", n + 1
-    data = {
-        field: getattr(version, field)
-        for field in (
-            "model",
-            "messages",
-            "tools",
-            "tool_choice",
-            "response_format",
-            "params",
-            "variables",
-        )
-    }
     return template_create(
         user=user,
         team=team,
         name=name,
-        data=data,
+        data=version.content(),
         description=template.description,
         visibility=Visibility.PRIVATE if team.is_personal else Visibility.TEAM,
         commit_message=f"Forked from {template.name} v{version.number}",

@@ -19,16 +19,6 @@ from . import services
 from .access import template_for_viewer
 from .models import LabelMove, PromptTemplate, Visibility
 
-CONTENT_FIELDS = (
-    "model",
-    "messages",
-    "tools",
-    "tool_choice",
-    "response_format",
-    "params",
-    "variables",
-)
-
 
 def _problem(error) -> str:
     return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
@@ -52,8 +42,7 @@ def template_list(request):
 
 
 def _version_text(version) -> list[str]:
-    content = {field: getattr(version, field) for field in CONTENT_FIELDS}
-    return json.dumps(content, indent=2, ensure_ascii=False).splitlines()
+    return json.dumps(version.content(), indent=2, ensure_ascii=False).splitlines()
 
 
 def _diff(template, a: str, b: str) -> list[tuple[str, str]] | None:
