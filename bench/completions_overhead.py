@@ -6,6 +6,12 @@ to the upstream and through Octoplay, one at a time, for non-stream and stream, 
 latency percentiles, the added latency, the server-reported overhead and throughput.
 
     .venv/bin/python bench/completions_overhead.py [-n 300]
+
+Where the time goes (measured in-process on PostgreSQL, 2026-11-25): the API-token lookup
+~1.4 ms (its SQL runs in ~0.5 ms; the rest is the ORM building the select_related query and
+its objects), the Run insert and update ~1 ms each, request validation and serialisation
+~0.3 ms, Django and DRF request handling the rest. Commits are cheap here (~0.2 ms): the cost
+is Python, so the next gains are fewer ORM round trips per call, not database settings.
 """
 
 import argparse
