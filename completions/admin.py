@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from .models import Provider, Run
+from .models import ModelPrice, Provider, Run
 
 
 class ProviderForm(forms.ModelForm):
@@ -64,3 +64,16 @@ class RunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ModelPrice)
+class ModelPriceAdmin(admin.ModelAdmin):
+    list_display = (
+        "provider",
+        "model",
+        "input_per_million",
+        "output_per_million",
+        "effective_from",
+    )
+    list_filter = ("provider",)
+    search_fields = ("model",)

@@ -55,6 +55,28 @@ class Provider(models.Model):
         return crypto.decrypt(self.api_key_encrypted) if self.api_key_encrypted else ""
 
 
+class ModelPrice(models.Model):
+    """Price per million tokens for one provider's model, from a date on. Add a new row to
+    change a price: runs keep the price that was in force when they ran."""
+
+    provider = models.CharField(max_length=40, help_text="Provider slug, e.g. octopusx or demo.")
+    model = models.CharField(max_length=200)
+    input_per_million = models.DecimalField(max_digits=12, decimal_places=6)
+    output_per_million = models.DecimalField(max_digits=12, decimal_places=6)
+    effective_from = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["provider", "model", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "model", "effective_from"], name="unique_price_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}/{self.model} from {self.effective_from:%Y-%m-%d}"
+
+
 class RunQuerySet(models.QuerySet):
     def for_user(self, user) -> "RunQuerySet":
         """The runs a user may see: their own."""
@@ -108,6 +130,11 @@ class Run(models.Model):
     completion_tokens = models.PositiveIntegerField(null=True, blank=True)
     total_tokens = models.PositiveIntegerField(null=True, blank=True)
     usage = models.CharField(max_length=10, choices=Usage.choices, default=Usage.UNKNOWN)
+    # Cost in settings.USAGE_CURRENCY at the prices in force when the run started (kept here
+    # so later price changes never rewrite history); null when usage or price is unknown.
+    cost = models.DecimalField(max_digits=14, decimal_places=6, null=True, blank=True)
+    input_price = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+    output_price = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
 
     template_version = models.ForeignKey(
         "playground.TemplateVersion",

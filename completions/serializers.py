@@ -24,6 +24,13 @@ class RunResultSerializer(serializers.Serializer):
     finish_reason = serializers.CharField()
     usage = serializers.SerializerMethodField()
     schema = serializers.SerializerMethodField(help_text="Structured-output check, when asked for.")
+    cost = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=6,
+        allow_null=True,
+        coerce_to_string=False,
+        help_text="In USAGE_CURRENCY; null when usage or the model's price is unknown.",
+    )
     latency_ms = serializers.IntegerField(allow_null=True)
     ttft_ms = serializers.IntegerField(allow_null=True)
     upstream_id = serializers.CharField()

@@ -22,6 +22,7 @@ from accounts.models import Team, User
 from .assembly import StreamAccumulator
 from .client import UpstreamError, UpstreamStream
 from .models import Run
+from .pricing import run_cost_apply
 from .providers import ProviderConfig, provider_for_model
 from .validation import validate_chat_request
 
@@ -240,6 +241,7 @@ def _finish(
     run.upstream_id = str(completion.get("id") or "")[:200]
     run.http_status = run.http_status or 200
     _apply_usage(run, completion.get("usage"), partial_tokens)
+    run_cost_apply(run)
     _check_structured_output(run)
     run.latency_ms = round((time.perf_counter() - started) * 1000)
     run.ttft_ms = round(ttft * 1000) if ttft is not None else None

@@ -187,6 +187,13 @@ TOKEN_LAST_USED_RESOLUTION_SECONDS = 60  # don't write last_used_at on every req
 OCTOPUSX_BASE_URL = env.str("OCTOPUSX_BASE_URL", default="https://octopusx.ai/v1")
 OCTOPUSX_API_KEY = env.str("OCTOPUSX_API_KEY", default="")
 
+# Usage and limits
+USAGE_CURRENCY = env.str("USAGE_CURRENCY", default="USD")
+# Requests per minute per user (a user's own setting in the admin overrides it); 0 = no limit.
+RATE_LIMIT_PER_MINUTE = env.int("RATE_LIMIT_PER_MINUTE", default=120)
+# Worst case reserved against a budget when a request sets no max_tokens.
+BUDGET_DEFAULT_MAX_TOKENS = env.int("BUDGET_DEFAULT_MAX_TOKENS", default=4096)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,36 @@
+"""What runs cost: prices per provider and model, versioned by date, applied to tokens.
+
+A run keeps the price it was charged at, so later price changes never rewrite history.
+Runs whose usage is unknown have no cost (shown as unknown, never as zero).
+"""
+
+from decimal import Decimal
+
+from .models import ModelPrice, Run
+
+MILLION = Decimal(1_000_000)
+
+
+def price_for(*, provider: str, model: str, at) -> ModelPrice | None:
+    """The price in force at `at`: the latest one that started on or before it."""
+    return (
+        ModelPrice.objects.filter(provider=provider, model=model, effective_from__lte=at)
+        .order_by("-effective_from")
+        .first()
+    )
+
+
+def run_cost_apply(run: Run) -> None:
+    """Set the run's cost and the prices used, from its tokens (no save)."""
+    price = price_for(provider=run.provider, model=run.model, at=run.started_at)
+    if price is None:
+        return
+    run.input_price = price.input_per_million
+    run.output_price = price.output_per_million
+    if run.prompt_tokens is None and run.completion_tokens is None:
+        run.cost = None  # unknown usage: unknown cost
+        return
+    prompt = Decimal(run.prompt_tokens or 0)
+    completion = Decimal(run.completion_tokens or 0)
+    cost = (prompt * price.input_per_million + completion * price.output_per_million) / MILLION
+    run.cost = cost.quantize(Decimal("0.000001"))
