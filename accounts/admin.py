@@ -6,7 +6,9 @@ from .models import ApiToken, InviteLink, Membership, Team, User
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = BaseUserAdmin.fieldsets + (("Octoplay", {"fields": ("time_zone", "active_team")}),)
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("Octoplay", {"fields": ("time_zone", "active_team", "requests_per_minute")}),
+    )
     add_fieldsets = BaseUserAdmin.add_fieldsets + ((None, {"fields": ("email",)}),)
     list_display = ("username", "email", "is_staff", "is_active", "date_joined")
     raw_id_fields = ("active_team",)

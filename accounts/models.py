@@ -29,6 +29,11 @@ class User(AbstractUser):
     active_team = models.ForeignKey(
         "Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    requests_per_minute = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Completion requests per minute; empty uses the site default, 0 means no limit.",
+    )
 
     REQUIRED_FIELDS = ["email"]
 

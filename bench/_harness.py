@@ -75,6 +75,7 @@ def octoplay(upstream_base: str, *, api_key: str = "sk-bench", workers: int = 2,
             SECRET_KEY="bench-only-secret-key",
             ALLOWED_HOSTS="127.0.0.1",
             SECURE_HTTPS="false",
+            RATE_LIMIT_PER_MINUTE="0",  # measuring overhead, not the limiter
             WEB_CONCURRENCY=str(workers),
             GUNICORN_THREADS=str(threads),
             LOG_LEVEL="WARNING",

@@ -21,6 +21,7 @@ from accounts.models import Team, User
 
 from .assembly import StreamAccumulator
 from .client import UpstreamError, UpstreamStream
+from .limits import rate_limit_check
 from .models import Run
 from .pricing import run_cost_apply
 from .providers import ProviderConfig, provider_for_model
@@ -63,6 +64,7 @@ def _prepare(
     *, user, team, body, source, provider_slug, template_version
 ) -> tuple[Run, ProviderConfig]:
     body = validate_chat_request(body)
+    rate_limit_check(user)
     provider = provider_for_model(body["model"], provider_slug)
     run = _run_start(
         user=user,

@@ -7,7 +7,10 @@ Services raise Django's ValidationError; it is translated here rather than in ev
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from completions.limits import LimitExceeded
 
 
 def _flatten(detail) -> str:
@@ -21,6 +24,10 @@ def _flatten(detail) -> str:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, LimitExceeded):
+        response = Response({"detail": exc.message, "code": exc.code}, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             exc = exceptions.ValidationError(exc.message_dict)

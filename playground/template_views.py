@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.selectors import teams_with_role
 from accounts.services import active_team_get
+from completions.limits import LimitExceeded
 from completions.models import Run
 from completions.services import RunFailed
 
@@ -123,6 +124,9 @@ def template_run(request, template_id):
         return _back(template)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, _problem(error))
+        return _back(template, request.POST.get("version"))
+    except LimitExceeded as limit:
+        messages.error(request, limit.message)
         return _back(template, request.POST.get("version"))
     except RunFailed as failure:
         run = failure.run
