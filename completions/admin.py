@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib import admin
+from django.utils import timezone
 
-from .models import ModelPrice, Provider, Run
+from .budgets import budget_status
+from .models import Budget, ModelPrice, Provider, Run
 
 
 class ProviderForm(forms.ModelForm):
@@ -77,3 +79,17 @@ class ModelPriceAdmin(admin.ModelAdmin):
     )
     list_filter = ("provider",)
     search_fields = ("model",)
+
+
+@admin.register(Budget)
+class BudgetAdmin(admin.ModelAdmin):
+    """Site staff set budgets for any team or user; team owners/admins use the API/team page."""
+
+    list_display = ("__str__", "team", "user", "metric", "limit", "period", "current_use")
+    list_filter = ("metric", "period")
+    raw_id_fields = ("team", "user", "created_by")
+
+    @admin.display(description="Used this period (incl. held)")
+    def current_use(self, budget) -> str:
+        status = budget_status(budget, timezone.now())
+        return f"{status.used + status.reserved:f} ({status.fraction:.0%})"

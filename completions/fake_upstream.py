@@ -54,6 +54,9 @@ class Behaviour:
     drop_after_chunks: int | None = None  # streams: close the socket after this many events
     omit_usage: bool = False  # never report usage, even when the client asked for it
     chunk_delay: float | None = None  # streams: overrides FakeUpstream.chunk_delay
+    # In-process tests: answer only once this event is set, so a test decides when requests
+    # in flight finish (no timing guesses). Waits at most 30 s.
+    hold_until: threading.Event | None = None
 
 
 @dataclass(frozen=True)
@@ -488,6 +491,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _chat_completions(self, body: Any) -> None:
         behaviour = self.upstream.next_behaviour()
+        if behaviour.hold_until is not None:
+            behaviour.hold_until.wait(timeout=30)
         if behaviour.delay:
             time.sleep(behaviour.delay)
         if behaviour.raw_body is not None:

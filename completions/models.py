@@ -167,3 +167,65 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model} {self.status} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class Budget(models.Model):
+    """A spending limit for a team or for a user (across all their teams), per period."""
+
+    class Metric(models.TextChoices):
+        TOKENS = "tokens", "Tokens"
+        COST = "cost", "Cost"
+
+    class Period(models.TextChoices):
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly"
+        MONTHLY = "monthly", "Monthly"
+
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="budgets"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="budgets",
+    )
+    metric = models.CharField(max_length=10, choices=Metric.choices, default=Metric.TOKENS)
+    limit = models.DecimalField(max_digits=16, decimal_places=6)
+    period = models.CharField(max_length=10, choices=Period.choices, default=Period.MONTHLY)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(team__isnull=False, user__isnull=True)
+                | models.Q(team__isnull=True, user__isnull=False),
+                name="budget_for_team_or_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        owner = self.team or self.user
+        return f"{owner}: {self.limit:g} {self.metric} {self.period}"
+
+
+class BudgetWindow(models.Model):
+    """One budget's running totals for one period. `reserved` holds the worst case of runs
+    still in flight; it is settled to their real usage when they finish."""
+
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="windows")
+    starts_at = models.DateTimeField()
+    used = models.DecimalField(max_digits=16, decimal_places=6, default=0)
+    reserved = models.DecimalField(max_digits=16, decimal_places=6, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "starts_at"], name="unique_budget_window")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.budget} from {self.starts_at:%Y-%m-%d}"

@@ -20,6 +20,7 @@ from jsonschema.exceptions import best_match
 from accounts.models import Team, User
 
 from .assembly import StreamAccumulator
+from .budgets import Reservation, budget_reserve, budget_settle
 from .client import UpstreamError, UpstreamStream
 from .limits import rate_limit_check
 from .models import Run
@@ -62,19 +63,29 @@ def _run_start(
 
 def _prepare(
     *, user, team, body, source, provider_slug, template_version
-) -> tuple[Run, ProviderConfig]:
+) -> tuple[Run, ProviderConfig, Reservation]:
+    """Check everything that can refuse a run before it costs anything: the request, the
+    rate limit, the budgets (holding this run's worst case). Then log the run as started."""
     body = validate_chat_request(body)
     rate_limit_check(user)
     provider = provider_for_model(body["model"], provider_slug)
-    run = _run_start(
-        user=user,
-        team=team,
-        provider=provider,
-        sent=upstream_body(body),
-        source=source,
-        template_version=template_version,
+    sent = upstream_body(body)
+    reservation = budget_reserve(
+        user=user, team=team, body=sent, provider=provider.slug, now=timezone.now()
     )
-    return run, provider
+    try:
+        run = _run_start(
+            user=user,
+            team=team,
+            provider=provider,
+            sent=sent,
+            source=source,
+            template_version=template_version,
+        )
+    except BaseException:
+        reservation.release()
+        raise
+    return run, provider, reservation
 
 
 def run_complete(
@@ -87,7 +98,7 @@ def run_complete(
     template_version=None,
 ) -> Run:
     """A non-streaming completion. Raises ValidationError (nothing logged) or RunFailed."""
-    run, provider = _prepare(
+    run, provider, reservation = _prepare(
         user=user,
         team=team,
         body={**body, "stream": False},
@@ -96,8 +107,8 @@ def run_complete(
         template_version=template_version,
     )
     started = time.perf_counter()
-    completion = _call_upstream(run, started, provider.client().create)
-    _finish(run, completion, started, status=Run.Status.OK)
+    completion = _call_upstream(run, started, reservation, provider.client().create)
+    _finish(run, completion, started, reservation, status=Run.Status.OK)
     return run
 
 
@@ -112,7 +123,7 @@ def run_stream_open(
 ) -> "RunStream":
     """Start a streaming completion. Returns once the upstream accepted it; raises
     ValidationError (nothing logged) or RunFailed (logged) before that."""
-    run, provider = _prepare(
+    run, provider, reservation = _prepare(
         user=user,
         team=team,
         body={**body, "stream": True},
@@ -121,16 +132,16 @@ def run_stream_open(
         template_version=template_version,
     )
     started = time.perf_counter()
-    upstream = _call_upstream(run, started, provider.client().open_stream)
-    return RunStream(run, upstream, started)
+    upstream = _call_upstream(run, started, reservation, provider.client().open_stream)
+    return RunStream(run, upstream, started, reservation)
 
 
-def _call_upstream(run: Run, started: float, call):
+def _call_upstream(run: Run, started: float, reservation: Reservation, call):
     """`call(run.request)`; a failure finishes the run as an error and raises RunFailed."""
     try:
         return call(run.request)
     except UpstreamError as error:
-        _finish_error(run, error, started)
+        _finish_error(run, error, started, reservation)
         raise RunFailed(run, error) from None
 
 
@@ -155,8 +166,11 @@ class RunStream:
     heartbeats while the upstream is quiet, and can stop the upstream when the client leaves.
     """
 
-    def __init__(self, run: Run, upstream: UpstreamStream, started: float):
+    def __init__(
+        self, run: Run, upstream: UpstreamStream, started: float, reservation: Reservation
+    ):
         self.run = run
+        self.reservation = reservation
         self.upstream = upstream
         self.started = started
         self.accumulator = StreamAccumulator()
@@ -217,6 +231,7 @@ class RunStream:
             run,
             completion,
             self.started,
+            self.reservation,
             status=status,
             ttft=self.ttft,
             partial_tokens=self.accumulator.delta_count,
@@ -227,6 +242,7 @@ def _finish(
     run: Run,
     completion: dict,
     started: float,
+    reservation: Reservation,
     *,
     status: str,
     ttft: float | None = None,
@@ -249,9 +265,10 @@ def _finish(
     run.ttft_ms = round(ttft * 1000) if ttft is not None else None
     run.finished_at = timezone.now()
     run.save()
+    budget_settle(reservation, run)
 
 
-def _finish_error(run: Run, error: UpstreamError, started: float) -> None:
+def _finish_error(run: Run, error: UpstreamError, started: float, reservation: Reservation) -> None:
     run.status = Run.Status.ERROR
     run.error_kind = error.kind
     run.error_message = error.message
@@ -259,6 +276,7 @@ def _finish_error(run: Run, error: UpstreamError, started: float) -> None:
     run.latency_ms = round((time.perf_counter() - started) * 1000)
     run.finished_at = timezone.now()
     run.save()
+    budget_settle(reservation, run)
 
 
 def _apply_usage(run: Run, usage, partial_tokens: int) -> None:

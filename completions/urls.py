@@ -1,12 +1,22 @@
 from django.urls import path
 
-from . import api, views
+from . import api, budget_api, views
 
 api_urlpatterns = [
     path("models/", api.ModelListApi.as_view(), name="api_models"),
     path("completions/", api.CompletionApi.as_view(), name="api_completions"),
     path("runs/", api.RunListApi.as_view(), name="api_runs"),
     path("runs/<uuid:run_id>/", api.RunDetailApi.as_view(), name="api_run"),
+    path(
+        "teams/<uuid:team_id>/budgets/",
+        budget_api.TeamBudgetListApi.as_view(),
+        name="api_team_budgets",
+    ),
+    path(
+        "teams/<uuid:team_id>/budgets/<int:budget_id>/",
+        budget_api.TeamBudgetDetailApi.as_view(),
+        name="api_team_budget",
+    ),
 ]
 
 urlpatterns = [

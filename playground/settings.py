@@ -77,6 +77,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "accounts.context_processors.teams",
                 "completions.context_processors.demo_mode",
+                "completions.context_processors.budgets",
             ],
         },
     },
