@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.urls import account_patterns, team_patterns
+from completions import usage_views
 from completions.urls import api_urlpatterns as completions_api
 
 from . import views
@@ -30,6 +31,9 @@ urlpatterns = [
     path("playground/", views.playground_page, name="playground"),
     path("runs/", include("completions.urls")),
     path("templates/", include("playground.template_urls")),
+    path("usage/", usage_views.usage_mine, name="usage_mine"),
+    path("usage/site/", usage_views.usage_site, name="usage_site"),
+    path("teams/<uuid:team_id>/usage/", usage_views.usage_team, name="usage_team"),
     path("accounts/", include(account_patterns)),
     path("teams/", include(team_patterns)),
     path("api/", include(api_patterns)),

@@ -1,0 +1,53 @@
+import pytest
+
+from tests.usage.test_reports import history  # noqa: F401 - the shared fixture
+
+pytestmark = pytest.mark.django_db
+
+RANGE = "?start=2026-11-10&end=2026-11-11"
+
+
+def test_team_page_for_an_owner_has_chart_members_and_csv(client, alice, acme, history):  # noqa: F811
+    client.force_login(alice)
+    page = client.get(f"/teams/{acme.pk}/usage/{RANGE}").content.decode()
+    assert "<title>Nov 11 · m1: 15</title>" in page and "<title>Nov 11 · m2: 150</title>" in page
+    assert "Top users" in page and ">bob<" in page
+    assert "/api/usage/csv/?" in page
+    assert "runs with unknown usage" in page
+
+
+def test_member_sees_only_their_own_lines(client, bob, acme, history):  # noqa: F811
+    client.force_login(bob)
+    page = client.get(f"/teams/{acme.pk}/usage/{RANGE}").content.decode()
+    assert "your own runs in this team" in page and "Top users" not in page
+    assert ">alice<" not in page
+
+
+def test_outsider_gets_404(client, charlie, acme):
+    client.force_login(charlie)
+    assert client.get(f"/teams/{acme.pk}/usage/").status_code == 404
+
+
+def test_my_usage_and_site_usage(client, alice, staff, history):  # noqa: F811
+    client.force_login(alice)
+    assert "My usage" in client.get(f"/usage/{RANGE}").content.decode()
+    assert client.get("/usage/site/").status_code == 403
+    client.force_login(staff)
+    assert "Site usage" in client.get(f"/usage/site/{RANGE}").content.decode()
+
+
+def test_bad_range_is_explained_not_a_500(client, alice):
+    client.force_login(alice)
+    response = client.get("/usage/?start=2026-11-10&end=2026-11-01")
+    assert response.status_code == 200 and "before the start date" in response.content.decode()
+
+
+def test_model_names_are_escaped_in_charts(client, alice, acme):
+    from datetime import UTC, datetime
+
+    from tests.usage.test_reports import make_run
+
+    make_run(alice, acme, datetime(2026, 11, 10, 9, tzinfo=UTC), model="<script>x</script>")
+    client.force_login(alice)
+    page = client.get(f"/usage/{RANGE}").content.decode()
+    assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
