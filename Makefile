@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: install run dev test lint format local-model bench-completions clean
+.PHONY: install run dev test lint format local-model bench-completions bench-usage clean
 
 # Create .venv and install the project with its dev/test extras; quick when nothing changed.
 install: $(VENV)/.installed .env
@@ -51,6 +51,10 @@ local-model: install
 # What POST /api/completions/ adds over calling the upstream directly (see README).
 bench-completions: install
 	$(PY) bench/completions_overhead.py
+
+# Fills a PostgreSQL database with 1,000,000 runs and times the team usage report.
+bench-usage: install
+	$(PY) bench/usage_reports.py
 
 lint: install
 	$(VENV)/bin/ruff check .
