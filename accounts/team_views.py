@@ -5,8 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+
+from completions.budgets import budget_status
+from completions.forms import BudgetForm
 
 from . import selectors, services
 from .forms import InviteLinkForm, MemberAddForm, RoleForm, TeamForm
@@ -48,6 +52,8 @@ def team_detail(request, team_id):
         "link_form": InviteLinkForm(),
         "invite_links": selectors.invite_links_for_team(team) if can_manage else [],
         "rename_form": TeamForm(initial={"name": team.name}),
+        "budgets": [budget_status(b, timezone.now()) for b in team.budgets.all()],
+        "budget_form": BudgetForm(),
         "new_invite_url": None,
     }
     return render(request, "accounts/team_detail.html", context)

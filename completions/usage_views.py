@@ -1,16 +1,21 @@
 """Usage pages: mine, a team's, and the whole site's (staff)."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from accounts.models import MANAGER_ROLES
 from accounts.selectors import team_for_user
 from accounts.services import active_team_get
 
 from .budgets import budget_status, budgets_for
 from .charts import stacked_by_day
+from .forms import BudgetForm
+from .models import Budget
 from .reports import range_from, usage_rows, usage_scope
 
 
@@ -81,3 +86,34 @@ def usage_team(request, team_id):
 @login_required
 def usage_site(request):
     return _usage_page(request, site=True)
+
+
+@require_POST
+@login_required
+def team_budget_create(request, team_id):
+    team = team_for_user(request.user, team_id)
+    form = BudgetForm(request.POST)
+    if team.my_role not in MANAGER_ROLES:
+        messages.error(request, "Only team owners and admins can change budgets.")
+    elif not form.is_valid():
+        messages.error(
+            request,
+            "Budget not saved: "
+            + " ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()),
+        )
+    else:
+        Budget.objects.create(team=team, created_by=request.user, **form.cleaned_data)
+        messages.success(request, "Budget added.")
+    return redirect("team_detail", team_id=team.pk)
+
+
+@require_POST
+@login_required
+def team_budget_delete(request, team_id, budget_id):
+    team = team_for_user(request.user, team_id)
+    if team.my_role not in MANAGER_ROLES:
+        messages.error(request, "Only team owners and admins can change budgets.")
+    else:
+        get_object_or_404(team.budgets, pk=budget_id).delete()
+        messages.success(request, "Budget removed.")
+    return redirect("team_detail", team_id=team.pk)

@@ -34,6 +34,14 @@ urlpatterns = [
     path("usage/", usage_views.usage_mine, name="usage_mine"),
     path("usage/site/", usage_views.usage_site, name="usage_site"),
     path("teams/<uuid:team_id>/usage/", usage_views.usage_team, name="usage_team"),
+    path(
+        "teams/<uuid:team_id>/budgets/", usage_views.team_budget_create, name="team_budget_create"
+    ),
+    path(
+        "teams/<uuid:team_id>/budgets/<int:budget_id>/delete/",
+        usage_views.team_budget_delete,
+        name="team_budget_delete",
+    ),
     path("accounts/", include(account_patterns)),
     path("teams/", include(team_patterns)),
     path("api/", include(api_patterns)),

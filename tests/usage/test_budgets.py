@@ -186,3 +186,36 @@ def test_warning_banner_at_eighty_percent(client, alice):
     )
     page = client.get("/").content.decode()
     assert "budget-banner" in page and "85% used" in page
+
+
+def test_team_page_budget_form_for_managers_only(client, acme, alice, bob):
+    client.force_login(bob)
+    assert "Add budget" not in client.get(f"/teams/{acme.pk}/").content.decode()
+    client.post(
+        f"/teams/{acme.pk}/budgets/", {"metric": "tokens", "limit": "1000", "period": "daily"}
+    )
+    assert not Budget.objects.exists()
+    client.force_login(alice)
+    response = client.post(
+        f"/teams/{acme.pk}/budgets/",
+        {"metric": "tokens", "limit": "1000", "period": "daily"},
+        follow=True,
+    )
+    assert "Budget added" in response.content.decode()
+    budget = Budget.objects.get(team=acme)
+    assert "daily budget of 1000 tokens for team Acme" in response.content.decode()
+    client.post(f"/teams/{acme.pk}/budgets/{budget.pk}/delete/")
+    assert not Budget.objects.exists()
+
+
+def test_team_page_budget_form_rejects_bad_input(client, acme, alice):
+    client.force_login(alice)
+    response = client.post(
+        f"/teams/{acme.pk}/budgets/", {"metric": "x", "limit": "-5"}, follow=True
+    )
+    assert "Budget not saved" in response.content.decode() and not Budget.objects.exists()
+
+
+def test_outsider_cannot_touch_team_budgets(client, acme, charlie):
+    client.force_login(charlie)
+    assert client.post(f"/teams/{acme.pk}/budgets/", {"limit": "1"}).status_code == 404
