@@ -52,7 +52,7 @@ def _usage_page(request, *, team=None, site=False):
         "by_day": usage_rows(scope=scope, span=span, group_by=["day"]),
         "token_chart": stacked_by_day(by_day_model, span.days, "total_tokens"),
         "cost_chart": stacked_by_day(by_day_model, span.days, "cost"),
-        "query": params.urlencode(),
+        "csv_query": _csv_query(params, team, site),
         "currency": settings.USAGE_CURRENCY,
     }
     if "user" in allowed:
@@ -71,6 +71,17 @@ def _usage_page(request, *, team=None, site=False):
             budget_status(b, now) for b in budgets_for(user=request.user, team=budget_team)
         ]
     return render(request, "completions/usage.html", context)
+
+
+def _csv_query(params, team, site) -> str:
+    """The page's own filters, for CSV links that export exactly what is shown."""
+    query = params.copy()
+    query.pop("group_by", None)
+    if team is not None:
+        query["team"] = str(team.pk)
+    if site:
+        query["site"] = "1"
+    return query.urlencode()
 
 
 @login_required

@@ -12,7 +12,10 @@ def test_team_page_for_an_owner_has_chart_members_and_csv(client, alice, acme, h
     page = client.get(f"/teams/{acme.pk}/usage/{RANGE}").content.decode()
     assert "<title>Nov 11 · m1: 15</title>" in page and "<title>Nov 11 · m2: 150</title>" in page
     assert "Top users" in page and ">bob<" in page
-    assert "/api/usage/csv/?" in page
+    assert (
+        f"/api/usage/csv/?start=2026-11-10&amp;end=2026-11-11&amp;team={acme.pk}&amp;group_by=user"
+        in page
+    )
     assert "runs with unknown usage" in page
 
 
