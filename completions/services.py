@@ -62,11 +62,13 @@ def _run_start(
 
 
 def _prepare(
-    *, user, team, body, source, provider_slug, template_version
+    *, user, team, body, source, provider_slug, template_version, strict=True
 ) -> tuple[Run, ProviderConfig, Reservation]:
     """Check everything that can refuse a run before it costs anything: the request, the
     rate limit, the budgets (holding this run's worst case). Then log the run as started."""
-    body = validate_chat_request(body)
+    # The OpenAI-compatible endpoint passes fields it does not know through (strict=False),
+    # as SDKs add new ones; our own API names them as probable typos.
+    body = validate_chat_request(body, allow_unknown=not strict)
     rate_limit_check(user)
     provider = provider_for_model(body["model"], provider_slug)
     sent = upstream_body(body)
@@ -96,6 +98,7 @@ def run_complete(
     source: str,
     provider_slug: str | None = None,
     template_version=None,
+    strict: bool = True,
 ) -> Run:
     """A non-streaming completion. Raises ValidationError (nothing logged) or RunFailed."""
     run, provider, reservation = _prepare(
@@ -105,6 +108,7 @@ def run_complete(
         source=source,
         provider_slug=provider_slug,
         template_version=template_version,
+        strict=strict,
     )
     started = time.perf_counter()
     completion = _call_upstream(run, started, reservation, provider.client().create)
@@ -120,6 +124,7 @@ def run_stream_open(
     source: str,
     provider_slug: str | None = None,
     template_version=None,
+    strict: bool = True,
 ) -> "RunStream":
     """Start a streaming completion. Returns once the upstream accepted it; raises
     ValidationError (nothing logged) or RunFailed (logged) before that."""
@@ -130,6 +135,7 @@ def run_stream_open(
         source=source,
         provider_slug=provider_slug,
         template_version=template_version,
+        strict=strict,
     )
     started = time.perf_counter()
     upstream = _call_upstream(run, started, reservation, provider.client().open_stream)

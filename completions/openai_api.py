@@ -1,0 +1,160 @@
+"""The OpenAI-compatible endpoint: /v1/chat/completions and /v1/models on Octoplay itself.
+
+Scripts and SDKs use a personal API token as their API key; Octoplay validates the request,
+applies rate limits and budgets, calls the upstream with the server-held key, logs the run
+(source "openai") and answers with the upstream's own bodies — streams relayed chunk by chunk,
+errors in OpenAI's shape with the matching HTTP status, so the SDK raises its usual exceptions.
+"""
+
+import json
+
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse, StreamingHttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from accounts.authentication import bearer_secret
+from accounts.models import Membership
+from accounts.services import token_authenticate
+
+from .limits import LimitExceeded
+from .models import Run
+from .providers import models_all
+from .services import RunFailed, RunStream, run_complete, run_stream_open
+from .sse import SSE_HEADERS
+
+TEAM_HEADER = "HTTP_X_OCTOPLAY_TEAM"  # optional: charge another of the token owner's teams
+UPSTREAM_STATUS = {"timeout": 504, "rate_limited": 429, "not_found": 404, "bad_request": 400}
+
+
+def openai_error(status: int, message: str, *, kind: str, param=None, code=None, headers=None):
+    response = JsonResponse(
+        {"error": {"message": message, "type": kind, "param": param, "code": code}}, status=status
+    )
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _authenticate(request):
+    secret = bearer_secret(request.META.get("HTTP_AUTHORIZATION", ""))
+    token = token_authenticate(secret) if secret else None
+    if token is None:
+        return None, openai_error(
+            401,
+            "Invalid or revoked API token: use a personal token from /accounts/tokens/.",
+            kind="invalid_request_error",
+            code="invalid_api_key",
+        )
+    return token, None
+
+
+def _team(token, request):
+    wanted = request.META.get(TEAM_HEADER)
+    if not wanted:
+        return token.team
+    membership = Membership.objects.filter(user=token.user, team_id=wanted).first()
+    if membership is None:
+        raise ValidationError({"X-Octoplay-Team": "Not one of your teams."})
+    return membership.team
+
+
+@csrf_exempt
+def models(request):
+    if request.method != "GET":
+        return openai_error(405, "Use GET.", kind="invalid_request_error")
+    _token, failure = _authenticate(request)
+    if failure:
+        return failure
+    data = [
+        {"id": model["id"], "object": "model", "created": 0, "owned_by": group.provider.slug}
+        for group in models_all()
+        for model in group.models
+    ]
+    return JsonResponse({"object": "list", "data": data})
+
+
+@csrf_exempt
+def chat_completions(request):
+    if request.method != "POST":
+        return openai_error(405, "Use POST.", kind="invalid_request_error")
+    token, failure = _authenticate(request)
+    if failure:
+        return failure
+    try:
+        body = json.loads(request.body)
+    except ValueError:
+        return openai_error(400, "The body is not valid JSON.", kind="invalid_request_error")
+    wants_usage = isinstance(body, dict) and bool(
+        (body.get("stream_options") or {}).get("include_usage")
+    )
+    try:
+        team = _team(token, request)
+        arguments = dict(
+            user=token.user, team=team, body=body, source=Run.Source.OPENAI, strict=False
+        )
+        if isinstance(body, dict) and body.get("stream"):
+            return _stream_response(run_stream_open(**arguments), wants_usage)
+        run = run_complete(**arguments)
+    except ValidationError as error:
+        field, messages = next(iter(_errors(error).items()))
+        return openai_error(
+            400, f"{field}: {' '.join(messages)}", kind="invalid_request_error", param=field
+        )
+    except LimitExceeded as limit:
+        kind = "insufficient_quota" if limit.code == "budget_exceeded" else "rate_limit_error"
+        return openai_error(
+            429,
+            limit.message,
+            kind=kind,
+            code=limit.code,
+            headers={"Retry-After": str(limit.retry_after)},
+        )
+    except RunFailed as failed:
+        error = failed.error
+        headers = {"Retry-After": str(int(error.retry_after))} if error.retry_after else None
+        return openai_error(
+            UPSTREAM_STATUS.get(error.kind, 502),
+            error.message,
+            kind="upstream_error",
+            code=error.kind,
+            headers=headers,
+        )
+    return JsonResponse(run.response)
+
+
+def _errors(error: ValidationError) -> dict:
+    return error.message_dict if hasattr(error, "error_dict") else {"body": error.messages}
+
+
+def _stream_response(stream: RunStream, wants_usage: bool) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(_relay(stream, wants_usage), content_type="text/event-stream")
+    for header, value in SSE_HEADERS.items():
+        response[header] = value
+    return response
+
+
+def _relay(stream: RunStream, wants_usage: bool):
+    """The upstream's own chunks, as they arrive. Octoplay always asks for usage; the extra
+    usage-only chunk is passed on only if the client asked for it too."""
+    events = stream.events()
+    try:
+        for item in events:
+            if item.heartbeat:
+                yield b": keep-alive\n\n"
+            elif wants_usage or item.chunk.get("choices") or "usage" not in item.chunk:
+                yield f"data: {item.data}\n\n".encode()
+    finally:
+        events.close()
+    if stream.error is not None:
+        error = {
+            "message": stream.error.message,
+            "type": "upstream_error",
+            "param": None,
+            "code": stream.error.kind,
+        }
+        yield f"data: {json.dumps({'error': error})}\n\n".encode()
+    yield b"data: [DONE]\n\n"
+
+
+def not_found(request, path=""):
+    return openai_error(404, f"Unknown endpoint /v1/{path}.", kind="invalid_request_error")
