@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: install run dev test lint format local-model bench-completions bench-usage clean
+.PHONY: install run dev test lint format local-model bench-completions bench-usage bench-openai clean
 
 # Create .venv and install the project with its dev/test extras; quick when nothing changed.
 install: $(VENV)/.installed .env
@@ -55,6 +55,10 @@ bench-completions: install
 # Fills a PostgreSQL database with 1,000,000 runs and times the team usage report.
 bench-usage: install
 	$(PY) bench/usage_reports.py
+
+# The OpenAI-compatible endpoint against the upstream directly, on PostgreSQL.
+bench-openai: install
+	$(PY) bench/openai_endpoint.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -90,7 +90,8 @@ def octoplay(upstream_base: str, *, api_key: str = "sk-bench", workers: int = 2,
                 *manage,
                 "shell",
                 "-c",
-                "from accounts.services import user_signup; "
+                "from accounts.models import User; from accounts.services import user_signup; "
+                "User.objects.filter(username='bench').exists() or "
                 "user_signup(username='bench', email='bench@example.com', "
                 "password='bench-pass-123')",
             ],

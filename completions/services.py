@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
@@ -139,7 +140,16 @@ def run_stream_open(
     )
     started = time.perf_counter()
     upstream = _call_upstream(run, started, reservation, provider.client().open_stream)
+    _release_database_connection()
     return RunStream(run, upstream, started, reservation)
+
+
+def _release_database_connection() -> None:
+    """A stream may last minutes: hand the connection back (to the pool on PostgreSQL) rather
+    than hold it while relaying; finishing the run borrows one again. Not inside a
+    transaction (tests wrap each test in one)."""
+    if not connection.in_atomic_block:
+        connection.close()
 
 
 def _call_upstream(run: Run, started: float, reservation: Reservation, call):

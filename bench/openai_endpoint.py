@@ -1,0 +1,218 @@
+"""The OpenAI-compatible endpoint under load, against the upstream called directly.
+
+Starts the fake upstream (zero latency) and Octoplay under gunicorn, logging to PostgreSQL
+(BENCH_DATABASE_URL, default a fresh octoplay_bench_v1 database on 127.0.0.1), and measures:
+  1. added latency p50/p99 at concurrency 1 and 32, non-streaming;
+  2. requests per second sustained at concurrency 32, errors, and runs logged (counted);
+  3. streaming time to first token, added;
+  4. a second upstream sending 64 chunks 20 ms apart: chunks must arrive as 64 with the same
+     spacing (added gap p99), and 200 such streams open at once, none stalled;
+  5. a client that disconnects mid-stream leaves exactly one logged run.
+
+    .venv/bin/python bench/openai_endpoint.py
+"""
+
+import os
+import statistics
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import psycopg
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench._harness import describe, fake_upstream, octoplay, percentile  # noqa: E402
+
+DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/octoplay_bench_v1")
+BODY = {
+    "model": "octo-demo-small",
+    "messages": [{"role": "user", "content": "Hi there"}],
+    "max_tokens": 16,
+}
+LONG = " ".join(f"word{i}" for i in range(80))
+STREAM_64 = {
+    "model": "octo-demo-small",
+    "messages": [{"role": "user", "content": LONG}],
+    "max_tokens": 64,
+    "stream": True,
+}
+
+
+def fresh_database() -> None:
+    base, name = DB.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def runs_logged() -> int:
+    with psycopg.connect(DB.replace("postgres://", "postgresql://")) as conn:
+        return conn.execute("SELECT count(*) FROM completions_run").fetchone()[0]
+
+
+def session(key: str) -> requests.Session:
+    s = requests.Session()
+    s.trust_env = False
+    s.headers["Authorization"] = f"Bearer {key}"
+    adapter = requests.adapters.HTTPAdapter(pool_maxsize=256)
+    s.mount("http://", adapter)
+    return s
+
+
+def call(s: requests.Session, url: str, body: dict) -> float:
+    t0 = time.perf_counter()
+    response = s.post(f"{url}/chat/completions", json=body, timeout=60)
+    response.raise_for_status()
+    return (time.perf_counter() - t0) * 1000
+
+
+def latency(s, url, concurrency: int, n: int) -> list[float]:
+    with ThreadPoolExecutor(concurrency) as pool:
+        return list(pool.map(lambda _: call(s, url, BODY), range(n)))
+
+
+def throughput(s, url, seconds: float = 10.0, concurrency: int = 32) -> tuple[float, int, int]:
+    done, errors, stop = [0], [0], time.monotonic() + seconds
+    lock = threading.Lock()
+
+    def worker():
+        while time.monotonic() < stop:
+            try:
+                call(s, url, BODY)
+                with lock:
+                    done[0] += 1
+            except requests.RequestException:
+                with lock:
+                    errors[0] += 1
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return done[0] / (time.monotonic() - started), done[0], errors[0]
+
+
+def stream_timings(s, url, body) -> tuple[float, list[float], int]:
+    """Time to first content chunk, gaps between content chunks, content chunk count."""
+    t0 = time.perf_counter()
+    arrivals = []
+    with s.post(f"{url}/chat/completions", json=body, stream=True, timeout=60) as response:
+        response.raise_for_status()
+        # Bytes as they arrive (not byte by byte: 200 such readers would starve the CPU).
+        for data in response.iter_content(chunk_size=None):
+            now = time.perf_counter()
+            for event in data.split(b"\n\n"):
+                is_content = event.startswith(b"data: {") and b'"content":"' in event
+                if is_content and b'"content":""' not in event:
+                    arrivals.append(now)
+    gaps = [(b - a) * 1000 for a, b in zip(arrivals, arrivals[1:], strict=False)]
+    return (arrivals[0] - t0) * 1000, gaps, len(arrivals)
+
+
+def main() -> None:
+    fresh_database()
+    os.environ["DATABASE_URL"] = DB
+    with fake_upstream() as upstream, octoplay(upstream, threads=128) as (site, token, _env):
+        direct, through = session("sk-bench"), session(token)
+        v1 = f"{site}/v1"
+        latency(direct, upstream, 4, 100), latency(through, v1, 4, 100)  # warm up
+        print("OpenAI-compatible endpoint vs the upstream directly (fake upstream, zero latency)")
+        for concurrency, n in ((1, 300), (32, 1500)):
+            d, p = latency(direct, upstream, concurrency, n), latency(through, v1, concurrency, n)
+            print(f"\n[non-stream, concurrency {concurrency}]")
+            print(f"  direct   : {describe(d)}")
+            print(f"  via /v1  : {describe(p)}")
+            print(
+                f"  added    : p50 {statistics.median(p) - statistics.median(d):6.2f} ms   "
+                f"p99 {percentile(p, 99) - percentile(d, 99):6.2f} ms"
+            )
+        before = runs_logged()
+        rate_d, _, err_d = throughput(direct, upstream)
+        rate_p, count, err_p = throughput(through, v1)
+        logged = runs_logged() - before
+        print("\n[sustained, concurrency 32, 10 s]")
+        print(f"  direct   : {rate_d:6.0f} req/s, {err_d} errors")
+        print(
+            f"  via /v1  : {rate_p:6.0f} req/s, {err_p} errors, {count} answered, "
+            f"{logged} runs logged ({'exactly one each' if logged == count else 'MISMATCH'})"
+        )
+        ttft_d = [stream_timings(direct, upstream, {**BODY, "stream": True})[0] for _ in range(100)]
+        ttft_p = [stream_timings(through, v1, {**BODY, "stream": True})[0] for _ in range(100)]
+        print("\n[streaming time to first token, concurrency 1]")
+        first_d, first_p = statistics.median(ttft_d), statistics.median(ttft_p)
+        print(
+            f"  direct {first_d:.2f} ms, via /v1 {first_p:.2f} ms, added {first_p - first_d:.2f} ms"
+        )
+
+    with (
+        fake_upstream(chunk_delay=0.02) as slow,
+        octoplay(slow, threads=128) as (site, token, _env),
+    ):
+        direct, through = session("sk-bench"), session(token)
+        v1 = f"{site}/v1"
+        _, gaps_d, n_d = stream_timings(direct, slow, STREAM_64)
+        _, gaps_p, n_p = stream_timings(through, v1, STREAM_64)
+        print("\n[64 chunks, 20 ms apart]")
+        for label, count, gaps in (("direct  ", n_d, gaps_d), ("via /v1 ", n_p, gaps_p)):
+            print(
+                f"  {label} : {count} chunks, gap p50 {statistics.median(gaps):.2f} ms "
+                f"p99 {percentile(gaps, 99):.2f} ms"
+            )
+        print(
+            f"  added gap p99: {percentile(gaps_p, 99) - percentile(gaps_d, 99):.2f} ms; "
+            f"smallest gap via /v1 {min(gaps_p):.2f} ms (bunching would show ~0)"
+        )
+
+        results: list[tuple[int, float]] = []
+        lock = threading.Lock()
+
+        def one_stream():
+            _, gaps, count = stream_timings(through, v1, STREAM_64)
+            with lock:
+                results.append((count, max(gaps)))
+
+        before = runs_logged()
+        threads = [threading.Thread(target=one_stream) for _ in range(200)]
+        t0 = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        complete = sum(1 for count, _ in results if count == 64)
+        worst_gap = max(gap for _, gap in results)
+        print(
+            f"\n[200 concurrent streams] {complete}/200 complete with 64 chunks in "
+            f"{time.monotonic() - t0:.1f} s; worst gap {worst_gap:.0f} ms; "
+            f"{runs_logged() - before} runs logged"
+        )
+
+        before = runs_logged()
+        with through.post(
+            f"{v1}/chat/completions", json=STREAM_64, stream=True, timeout=60
+        ) as response:
+            for count, _line in enumerate(response.iter_lines()):
+                if count > 10:
+                    break
+        deadline = time.monotonic() + 10
+        with psycopg.connect(DB.replace("postgres://", "postgresql://")) as conn:
+            while time.monotonic() < deadline:
+                rows = conn.execute(
+                    "SELECT status FROM completions_run ORDER BY started_at DESC LIMIT 1"
+                ).fetchall()
+                if rows and rows[0][0] != "running":
+                    break
+                time.sleep(0.05)
+        print(
+            f"\n[client disconnects mid-stream] runs logged: {runs_logged() - before}, "
+            f"status: {rows[0][0]}"
+        )
+
+
+if __name__ == "__main__":
+    main()
