@@ -4,7 +4,9 @@ alice owns the team "Acme"; bob is her teammate (a plain member); dana is an Acm
 charlie is an outsider with his own team "Globex"; staff is a site administrator.
 """
 
+import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 from rest_framework.test import APIClient
@@ -133,3 +135,22 @@ def wait_for(condition, timeout: float = 5.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.02)
+
+
+@contextmanager
+def server_threads_finish(timeout: float = 10.0):
+    """Around a client that hangs up on the live server: afterwards, wait until the request
+    threads started meanwhile have finished (they close their database connections last),
+    so none outlives the test. Threads kept alive by other clients' keep-alive are left be."""
+    before = set(threading.enumerate())
+    yield
+
+    def done() -> bool:
+        return not any(
+            thread not in before
+            and thread.is_alive()
+            and thread.name.endswith("(process_request_thread)")
+            for thread in threading.enumerate()
+        )
+
+    wait_for(done, timeout)

@@ -10,7 +10,13 @@ from jsonschema import Draft202012Validator
 from accounts.services import token_create
 from completions.fake_upstream import Behaviour
 from completions.models import Run
-from tests.conftest import UPSTREAM_KEY, api_client_for, token_client, wait_for
+from tests.conftest import (
+    UPSTREAM_KEY,
+    api_client_for,
+    server_threads_finish,
+    token_client,
+    wait_for,
+)
 from tests.samples import CITY_SCHEMA, WEATHER_TOOL
 
 pytestmark = pytest.mark.django_db
@@ -257,20 +263,21 @@ def test_client_leaving_mid_stream_logs_cancelled_run_with_partial_content(
     """A real WSGI server and a real client that hangs up after three deltas."""
     upstream.chunk_delay = 0.02
     _, secret = token_create(user=alice, name="script")
-    relayed = []
-    with requests.post(
-        f"{live_server.url}/api/completions/",
-        json=chat(stream=True),
-        headers={"Authorization": f"Bearer {secret}"},
-        stream=True,
-        timeout=5,
-    ) as response:
-        for line in response.iter_lines():
-            if line.startswith(b"data: ") and b'"content"' in line:
-                relayed.append(json.loads(line[6:])["content"])
-            if len(relayed) == 3:
-                break
-    wait_for(lambda: Run.objects.filter(status="running").count() == 0)
+    with server_threads_finish():
+        relayed = []
+        with requests.post(
+            f"{live_server.url}/api/completions/",
+            json=chat(stream=True),
+            headers={"Authorization": f"Bearer {secret}"},
+            stream=True,
+            timeout=5,
+        ) as response:
+            for line in response.iter_lines():
+                if line.startswith(b"data: ") and b'"content"' in line:
+                    relayed.append(json.loads(line[6:])["content"])
+                if len(relayed) == 3:
+                    break
+        wait_for(lambda: Run.objects.filter(status="running").count() == 0)
     run = Run.objects.get()
     assert run.status == "cancelled"
     assert run.content.startswith("".join(relayed))

@@ -6,7 +6,7 @@ import requests
 
 from accounts.services import token_create
 from completions.models import Budget, Run
-from tests.conftest import wait_for
+from tests.conftest import server_threads_finish, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -76,17 +76,18 @@ def test_budget_refusal_is_insufficient_quota(client, auth, alice):
 def test_a_client_leaving_mid_stream_leaves_exactly_one_run(live_server, alice, upstream):
     upstream.chunk_delay = 0.02
     _, secret = token_create(user=alice, name="wire")
-    with requests.post(
-        f"{live_server.url}/v1/chat/completions",
-        json={**BODY, "stream": True},
-        headers={"Authorization": f"Bearer {secret}"},
-        stream=True,
-        timeout=10,
-    ) as response:
-        for count, _line in enumerate(response.iter_lines()):
-            if count >= 6:
-                break
-    wait_for(lambda: not Run.objects.filter(status="running").exists())
+    with server_threads_finish():
+        with requests.post(
+            f"{live_server.url}/v1/chat/completions",
+            json={**BODY, "stream": True},
+            headers={"Authorization": f"Bearer {secret}"},
+            stream=True,
+            timeout=10,
+        ) as response:
+            for count, _line in enumerate(response.iter_lines()):
+                if count >= 6:
+                    break
+        wait_for(lambda: not Run.objects.filter(status="running").exists())
     run = Run.objects.get()
     assert run.status == "cancelled" and run.source == "openai" and run.content
 
