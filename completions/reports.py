@@ -29,6 +29,17 @@ GROUPS = {
     "team": "team__name",
 }
 PRESETS = ("today", "7d", "30d", "month", "custom")
+# What a report row counts: these add up across rows; the median does not.
+SUMMED = (
+    "requests",
+    "errors",
+    "unknown_usage",
+    "prompt_tokens",
+    "completion_tokens",
+    "total_tokens",
+    "cost",
+)
+METRICS = (*SUMMED, "median_latency_ms")
 
 
 class Median(Aggregate):

@@ -11,18 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.selectors import team_for_user
 
-from .reports import PRESETS, group_by_from, range_from, usage_rows, usage_scope
-
-METRICS = (
-    "requests",
-    "errors",
-    "unknown_usage",
-    "prompt_tokens",
-    "completion_tokens",
-    "total_tokens",
-    "cost",
-    "median_latency_ms",
-)
+from .reports import METRICS, PRESETS, group_by_from, range_from, usage_rows, usage_scope
 
 
 def usage_report(request, params) -> dict:

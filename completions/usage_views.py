@@ -16,20 +16,11 @@ from .budgets import budget_status, budgets_for
 from .charts import stacked_by_day
 from .forms import BudgetForm
 from .models import Budget
-from .reports import range_from, usage_rows, usage_scope
+from .reports import SUMMED, range_from, usage_rows, usage_scope
 
 
 def _totals(rows: list[dict]) -> dict:
-    keys = (
-        "requests",
-        "errors",
-        "unknown_usage",
-        "prompt_tokens",
-        "completion_tokens",
-        "total_tokens",
-        "cost",
-    )
-    return {key: sum(row[key] or 0 for row in rows) for key in keys}
+    return {key: sum(row[key] or 0 for row in rows) for key in SUMMED}
 
 
 def _usage_page(request, *, team=None, site=False):
