@@ -14,11 +14,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 
 from .limits import LimitExceeded
-from .models import Budget, BudgetWindow, Run
+from .models import BUDGET_OWNERS_CACHE_KEY, Budget, BudgetWindow, Run
 from .pricing import MILLION, price_for
 
 
@@ -35,7 +36,21 @@ def period_bounds(period: str, now: datetime) -> tuple[datetime, datetime]:
     return start, end
 
 
+def _budget_owners() -> tuple[set, set]:
+    """Ids of the teams and users that have any budget. Most requests have none, so this
+    cached answer spares them a query (a saved budget clears it; see ClearsCacheOnChange)."""
+    owners = cache.get(BUDGET_OWNERS_CACHE_KEY)
+    if owners is None:
+        pairs = list(Budget.objects.values_list("team_id", "user_id"))
+        owners = ({t for t, _ in pairs if t}, {u for _, u in pairs if u})
+        cache.set(BUDGET_OWNERS_CACHE_KEY, owners, 10)
+    return owners
+
+
 def budgets_for(*, user, team) -> list[Budget]:
+    teams, users = _budget_owners()
+    if team.pk not in teams and user.pk not in users:
+        return []
     return list(Budget.objects.filter(Q(team=team) | Q(user=user)).select_related("team", "user"))
 
 

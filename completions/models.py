@@ -11,11 +11,33 @@ from django.utils import timezone
 from . import crypto
 
 PROVIDERS_CACHE_KEY = "providers:active"
+PRICES_CACHE_KEY = "prices:all"
+BUDGET_OWNERS_CACHE_KEY = "budgets:owners"
+
+
+class ClearsCacheOnChange(models.Model):
+    """For small tables read on every completion and cached: any change clears the cache.
+    (Bulk queryset updates bypass this; the cache then refreshes within its timeout.)"""
+
+    cache_key = ""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        cache.delete(self.cache_key)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        cache.delete(self.cache_key)
+        return result
+
 
 slug_validator = RegexValidator(r"^[a-z0-9][a-z0-9-]{0,39}$", "Lower-case letters, digits, dashes.")
 
 
-class Provider(models.Model):
+class Provider(ClearsCacheOnChange):
     """An extra OpenAI-compatible upstream. The default one comes from the environment."""
 
     slug = models.CharField(
@@ -31,20 +53,13 @@ class Provider(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    cache_key = PROVIDERS_CACHE_KEY
+
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        cache.delete(PROVIDERS_CACHE_KEY)
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        cache.delete(PROVIDERS_CACHE_KEY)
-        return result
 
     def set_api_key(self, api_key: str) -> None:
         self.api_key_encrypted = crypto.encrypt(api_key) if api_key else ""
@@ -55,7 +70,7 @@ class Provider(models.Model):
         return crypto.decrypt(self.api_key_encrypted) if self.api_key_encrypted else ""
 
 
-class ModelPrice(models.Model):
+class ModelPrice(ClearsCacheOnChange):
     """Price per million tokens for one provider's model, from a date on. Add a new row to
     change a price: runs keep the price that was in force when they ran."""
 
@@ -64,6 +79,8 @@ class ModelPrice(models.Model):
     input_per_million = models.DecimalField(max_digits=12, decimal_places=6)
     output_per_million = models.DecimalField(max_digits=12, decimal_places=6)
     effective_from = models.DateTimeField(default=timezone.now)
+
+    cache_key = PRICES_CACHE_KEY
 
     class Meta:
         ordering = ["provider", "model", "-effective_from"]
@@ -169,7 +186,7 @@ class Run(models.Model):
         return f"{self.model} {self.status} {self.started_at:%Y-%m-%d %H:%M}"
 
 
-class Budget(models.Model):
+class Budget(ClearsCacheOnChange):
     """A spending limit for a team or for a user (across all their teams), per period."""
 
     class Metric(models.TextChoices):
@@ -198,6 +215,8 @@ class Budget(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    cache_key = BUDGET_OWNERS_CACHE_KEY
 
     class Meta:
         constraints = [

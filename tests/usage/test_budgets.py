@@ -219,3 +219,20 @@ def test_team_page_budget_form_rejects_bad_input(client, acme, alice):
 def test_outsider_cannot_touch_team_budgets(client, acme, charlie):
     client.force_login(charlie)
     assert client.post(f"/teams/{acme.pk}/budgets/", {"limit": "1"}).status_code == 404
+
+
+def test_a_new_budget_applies_at_once_though_budget_owners_are_cached(api, alice):
+    assert post(api(alice), SMALL).status_code == 200  # caches "nobody has a budget"
+    team_budget(alice.personal_team, 1)
+    assert post(api(alice), SMALL).status_code == 429
+
+
+def test_requests_without_budgets_do_not_query_budgets(api, alice):
+    post(api(alice), SMALL)  # warm the caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        post(api(alice), SMALL)
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "completions_budget" not in sql and "completions_modelprice" not in sql
