@@ -54,13 +54,19 @@ def budgets_for(*, user, team) -> list[Budget]:
     return list(Budget.objects.filter(Q(team=team) | Q(user=user)).select_related("team", "user"))
 
 
-def worst_case_tokens(body: dict) -> int:
-    """An upper estimate: ~3 characters per prompt token (generous), plus the most the model
-    may write (max_tokens, or the configured cap when the request sets none) for each choice."""
-    prompt = len(json.dumps(body.get("messages", []), ensure_ascii=False)) // 3 + 1
+def prompt_estimate(body: dict) -> int:
+    """An upper estimate of the prompt: ~3 characters per token (generous)."""
+    return len(json.dumps(body.get("messages", []), ensure_ascii=False)) // 3 + 1
+
+
+def completion_cap(body: dict) -> int:
+    """The most the model may write: max_tokens (or the configured cap) for each choice."""
     most = body.get("max_completion_tokens") or body.get("max_tokens")
-    completion = most or settings.BUDGET_DEFAULT_MAX_TOKENS
-    return prompt + completion * int(body.get("n") or 1)
+    return (most or settings.BUDGET_DEFAULT_MAX_TOKENS) * int(body.get("n") or 1)
+
+
+def worst_case_tokens(body: dict) -> int:
+    return prompt_estimate(body) + completion_cap(body)
 
 
 @dataclass
@@ -95,10 +101,10 @@ def _describe(budget: Budget) -> str:
 def budget_reserve(*, user, team, body: dict, provider: str, now: datetime) -> Reservation:
     """Hold the run's worst case in every applicable budget, or refuse it (LimitExceeded)."""
     budgets = budgets_for(user=user, team=team)
-    reservation = Reservation(prompt_estimate=worst_case_tokens({**body, "max_tokens": 0}))
     if not budgets:
-        return reservation
-    tokens = Decimal(worst_case_tokens(body))
+        return Reservation()
+    reservation = Reservation(prompt_estimate=prompt_estimate(body))
+    tokens = Decimal(reservation.prompt_estimate + completion_cap(body))
     price = price_for(provider=provider, model=body["model"], at=now)
     dearest = max(price.input_per_million, price.output_per_million) if price else Decimal(0)
     for budget in budgets:

@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.services import token_create
-from completions.budgets import period_bounds, worst_case_tokens
+from completions.budgets import budget_reserve, period_bounds, worst_case_tokens
 from completions.fake_upstream import Behaviour
 from completions.models import Budget, BudgetWindow, ModelPrice, Run
 from tests.completions.test_completions_api import MODEL, chat, post, sse_events
@@ -236,3 +236,25 @@ def test_requests_without_budgets_do_not_query_budgets(api, alice):
         post(api(alice), SMALL)
     sql = " ".join(q["sql"] for q in queries.captured_queries)
     assert "completions_budget" not in sql and "completions_modelprice" not in sql
+
+
+def test_the_prompt_estimate_held_for_a_run_excludes_the_completion_cap(alice):
+    """A cut stream is settled as prompt estimate + tokens seen: the estimate must be the
+    prompt alone, not the worst case with the default max_tokens cap folded in."""
+    team_budget(alice.personal_team, 1_000_000)
+    body = {**SMALL, "stream": True}
+    reservation = budget_reserve(
+        user=alice, team=alice.personal_team, body=body, provider="octopusx", now=timezone.now()
+    )
+    assert reservation.prompt_estimate + 10 == worst_case_tokens(body)
+    reservation.release()
+
+
+def test_a_cancelled_stream_is_settled_at_prompt_plus_what_arrived(api, alice, upstream):
+    budget = team_budget(alice.personal_team, 1_000_000)
+    upstream.script(Behaviour(drop_after_chunks=4))
+    sse_events(post(api(alice), {**SMALL, "max_tokens": 100, "stream": True}))
+    run = Run.objects.get()
+    assert run.usage == "partial"
+    prompt = worst_case_tokens({**SMALL, "max_tokens": 100}) - 100
+    assert window(budget).used == prompt + run.completion_tokens
