@@ -3,7 +3,6 @@
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -24,8 +23,8 @@ from .serializers import (
     RunListSerializer,
     RunResultSerializer,
 )
-from .services import RunFailed, RunStream, run_complete, run_stream_open
-from .sse import HEARTBEAT, SSE_HEADERS, sse_event
+from .services import RunFailed, RunStream, run_start
+from .sse import HEARTBEAT, sse_event, sse_response
 from .variables import messages_with_values
 
 ERROR_STATUS = {"rate_limited": 429, "timeout": 504}
@@ -83,20 +82,17 @@ class CompletionApi(APIView):
             provider_slug=provider_slug,
         )
         try:
-            if body.get("stream"):
-                stream = run_stream_open(**arguments)
-            else:
-                return Response(RunResultSerializer(run_complete(**arguments)).data)
+            result = run_start(**arguments)
         except RunFailed as failure:
             return failure_response(failure)
-        return stream_response(stream)
+        return result_response(result)
 
 
-def stream_response(stream: RunStream) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(relay_stream(stream), content_type="text/event-stream")
-    for header, value in SSE_HEADERS.items():
-        response[header] = value
-    return response
+def result_response(result: Run | RunStream):
+    """A finished run as JSON, or a stream as our SSE dialect."""
+    if isinstance(result, RunStream):
+        return sse_response(relay_stream(result))
+    return Response(RunResultSerializer(result).data)
 
 
 def relay_stream(stream: RunStream):

@@ -9,7 +9,7 @@ errors in OpenAI's shape with the matching HTTP status, so the SDK raises its us
 import json
 
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.authentication import bearer_secret
@@ -19,8 +19,8 @@ from accounts.services import token_authenticate
 from .limits import LimitExceeded
 from .models import Run
 from .providers import models_all
-from .services import RunFailed, RunStream, run_complete, run_stream_open
-from .sse import SSE_HEADERS
+from .services import RunFailed, RunStream, run_start
+from .sse import sse_response
 
 TEAM_HEADER = "HTTP_X_OCTOPLAY_TEAM"  # optional: charge another of the token owner's teams
 UPSTREAM_STATUS = {"timeout": 504, "rate_limited": 429, "not_found": 404, "bad_request": 400}
@@ -92,9 +92,7 @@ def chat_completions(request):
         arguments = dict(
             user=token.user, team=team, body=body, source=Run.Source.OPENAI, strict=False
         )
-        if isinstance(body, dict) and body.get("stream"):
-            return _stream_response(run_stream_open(**arguments), wants_usage)
-        run = run_complete(**arguments)
+        result = run_start(**arguments)
     except ValidationError as error:
         field, messages = next(iter(_errors(error).items()))
         return openai_error(
@@ -119,18 +117,13 @@ def chat_completions(request):
             code=error.kind,
             headers=headers,
         )
-    return JsonResponse(run.response)
+    if isinstance(result, RunStream):
+        return sse_response(_relay(result, wants_usage))
+    return JsonResponse(result.response)
 
 
 def _errors(error: ValidationError) -> dict:
     return error.message_dict if hasattr(error, "error_dict") else {"body": error.messages}
-
-
-def _stream_response(stream: RunStream, wants_usage: bool) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(_relay(stream, wants_usage), content_type="text/event-stream")
-    for header, value in SSE_HEADERS.items():
-        response[header] = value
-    return response
 
 
 def _relay(stream: RunStream, wants_usage: bool):

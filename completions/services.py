@@ -144,6 +144,13 @@ def run_stream_open(
     return RunStream(run, upstream, started, reservation)
 
 
+def run_start(*, body: dict, **arguments) -> "Run | RunStream":
+    """A completion as the body asks for it: a finished Run, or a RunStream to relay."""
+    if isinstance(body, dict) and body.get("stream"):
+        return run_stream_open(body=body, **arguments)
+    return run_complete(body=body, **arguments)
+
+
 def _release_database_connection() -> None:
     """A stream may last minutes: hand the connection back (to the pool on PostgreSQL) rather
     than hold it while relaying; finishing the run borrows one again. Not inside a

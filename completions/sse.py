@@ -1,6 +1,9 @@
 """Server-Sent Events framing for responses we stream to clients."""
 
 import json
+from collections.abc import Iterator
+
+from django.http import StreamingHttpResponse
 
 HEARTBEAT = b": keep-alive\n\n"
 
@@ -12,3 +15,10 @@ SSE_HEADERS = {
 
 def sse_event(event: str, data: dict) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+
+def sse_response(events: Iterator[bytes]) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(events, content_type="text/event-stream")
+    for header, value in SSE_HEADERS.items():
+        response[header] = value
+    return response

@@ -10,10 +10,10 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiToken
 from accounts.services import request_team_resolve
-from completions.api import failure_response, stream_response
+from completions.api import failure_response, result_response
 from completions.models import Run
 from completions.serializers import RunResultSerializer
-from completions.services import RunFailed, RunStream
+from completions.services import RunFailed
 
 from . import services
 from .access import template_for_viewer
@@ -214,9 +214,7 @@ class RunApi(APIView):
             )
         except RunFailed as failure:
             return failure_response(failure)
-        if isinstance(result, RunStream):
-            return stream_response(result)
-        return Response(RunResultSerializer(result).data)
+        return result_response(result)
 
 
 class ForkApi(APIView):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import ApiToken, Team, User
 from accounts.services import active_team_get, request_team_resolve
 from completions.models import Run
-from completions.services import RunStream, run_complete, run_stream_open
+from completions.services import RunStream, run_start
 from completions.validation import validate_chat_request
 from completions.variables import render_messages, resolve_values, variables_in
 
@@ -291,6 +291,4 @@ def template_run(
         provider_slug=overrides.get("provider"),
         template_version=version,
     )
-    if body.get("stream"):
-        return run_stream_open(**arguments)
-    return run_complete(**arguments)
+    return run_start(**arguments)
