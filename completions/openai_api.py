@@ -13,8 +13,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.authentication import bearer_secret
-from accounts.models import Membership
-from accounts.services import token_authenticate
+from accounts.services import request_team_resolve, token_authenticate
 
 from .limits import LimitExceeded
 from .models import Run
@@ -49,13 +48,13 @@ def _authenticate(request):
 
 
 def _team(token, request):
-    wanted = request.META.get(TEAM_HEADER)
-    if not wanted:
-        return token.team
-    membership = Membership.objects.filter(user=token.user, team_id=wanted).first()
-    if membership is None:
-        raise ValidationError({"X-Octoplay-Team": "Not one of your teams."})
-    return membership.team
+    """The token's team, or another of its owner's teams named in the header."""
+    try:
+        return request_team_resolve(
+            user=token.user, auth=token, team_id=request.META.get(TEAM_HEADER)
+        )
+    except ValidationError:
+        raise ValidationError({"X-Octoplay-Team": "Not one of your teams."}) from None
 
 
 @csrf_exempt

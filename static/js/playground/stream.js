@@ -13,6 +13,18 @@ export async function apiGet(url) {
   return body;
 }
 
+export async function apiPost(url, body) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
+    body: JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw Object.assign(new Error(data.detail || `HTTP ${response.status}`), { body: data });
+  return data;
+}
+
 // Runs a completion. Calls onEvent(name, data) for "run", "delta" and "done" events; a
 // non-streamed answer arrives as one "done". Rejects with an Error carrying `body` on 4xx/5xx.
 export async function runCompletion(body, { onEvent, signal }) {

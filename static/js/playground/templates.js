@@ -2,26 +2,9 @@
 // template version into the editor.
 
 import { buildRequest, stateFromRequest, variableNames } from "./state.js";
-import { apiGet } from "./stream.js";
+import { apiGet, apiPost } from "./stream.js";
 
 const $ = (selector) => document.querySelector(selector);
-
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
-
-async function apiPost(url, body) {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
-    body: JSON.stringify(body),
-    credentials: "same-origin",
-  });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw Object.assign(new Error(data.detail || `HTTP ${response.status}`), { body: data });
-  return data;
-}
 
 // What a template version stores, from the editor: the request without streaming.
 function versionData(state) {
