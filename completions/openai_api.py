@@ -19,7 +19,7 @@ from .limits import LimitExceeded
 from .models import Run
 from .providers import models_all
 from .services import RunFailed, RunStream, run_start
-from .sse import sse_response
+from .sse import HEARTBEAT, sse_response
 
 TEAM_HEADER = "HTTP_X_OCTOPLAY_TEAM"  # optional: charge another of the token owner's teams
 UPSTREAM_STATUS = {"timeout": 504, "rate_limited": 429, "not_found": 404, "bad_request": 400}
@@ -132,7 +132,7 @@ def _relay(stream: RunStream, wants_usage: bool):
     try:
         for item in events:
             if item.heartbeat:
-                yield b": keep-alive\n\n"
+                yield HEARTBEAT
             elif wants_usage or item.chunk.get("choices") or "usage" not in item.chunk:
                 yield f"data: {item.data}\n\n".encode()
     finally:

@@ -242,8 +242,11 @@ def template_render(
 ) -> dict:
     """The exact completion request this version makes with these variables."""
     overrides = overrides or {}
-    for unknown in sorted(set(overrides) - RUN_OVERRIDES - {"provider"}):
-        raise ValidationError({f"overrides.{unknown}": [f"Can't override {unknown}."]})
+    unknown = sorted(set(overrides) - RUN_OVERRIDES - {"provider"})
+    if unknown:
+        raise ValidationError(
+            {f"overrides.{name}": [f"Can't override {name}."] for name in unknown}
+        )
     resolved = resolve_values(variables_in(version.messages), version.variables, values)
     data = {field: getattr(version, field) for field in ("tools", "tool_choice", "response_format")}
     data["messages"] = render_messages(version.messages, resolved)

@@ -383,3 +383,9 @@ def test_explicit_team_wins(api, bob, team_template):
     body = {**RUN, "team_id": str(bob.personal_team.pk)}
     run_id = api(bob).post(url(team_template, "run/"), body, format="json").json()["run_id"]
     assert Run.objects.get(pk=run_id).team == bob.personal_team
+
+
+def test_every_unknown_override_is_named(api, alice, team_template):
+    body = {"variables": {"topic": "x"}, "overrides": {"messages": [], "tools": []}}
+    errors = api(alice).post(url(team_template, "render/"), body, format="json").json()["errors"]
+    assert set(errors) == {"overrides.messages", "overrides.tools"}
