@@ -23,7 +23,7 @@ from .serializers import (
 
 def _own_team_field(user, team_id, field: str):
     """A team named in a request body: a field error, not a 404, when it isn't the user's."""
-    team = selectors.teams_with_role(user).filter(pk=team_id).first()
+    team = selectors.own_team(user, team_id)
     if team is None:
         raise ValidationError({field: "Choose one of your own teams."})
     return team

@@ -24,12 +24,20 @@ def teams_with_role(user: User) -> QuerySet[Team]:
     )
 
 
-def team_for_user(user: User, team_id) -> Team:
+def own_team(user: User, team_id) -> Team | None:
+    """One of the user's teams (with `my_role`), or None for anything else, malformed ids too."""
     try:
         team_id = uuid.UUID(str(team_id))
     except ValueError:
-        raise Http404("No such team.") from None
-    return get_object_or_404(teams_with_role(user), pk=team_id)
+        return None
+    return teams_with_role(user).filter(pk=team_id).first()
+
+
+def team_for_user(user: User, team_id) -> Team:
+    team = own_team(user, team_id)
+    if team is None:
+        raise Http404("No such team.")
+    return team
 
 
 def team_members(team: Team) -> QuerySet[Membership]:

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.selectors import teams_with_role
+from accounts.selectors import own_team, teams_with_role
 from accounts.services import active_team_get
 from completions.limits import LimitExceeded
 from completions.models import Run
@@ -93,6 +93,15 @@ def template_detail(request, template_id):
     return render(request, "playground/template_detail.html", context)
 
 
+def _posted_version(request, template):
+    """The version a form names; a ValidationError (shown as a message) if it names none."""
+    try:
+        number = int(request.POST.get("version", ""))
+    except ValueError:
+        raise ValidationError("Choose a version.") from None
+    return services.template_version_get(template, number=number)
+
+
 def _back(template, version=None):
     response = redirect("template_detail", template_id=template.pk)
     if version is not None:
@@ -111,7 +120,7 @@ def template_run(request, template_id):
         if key.startswith("var_") and value != ""
     }
     try:
-        version = services.template_version_get(template, number=int(request.POST["version"]))
+        version = _posted_version(request, template)
         run = services.template_run(
             user=request.user,
             team=services.template_run_team(user=request.user, auth=None, template=template),
@@ -119,9 +128,6 @@ def template_run(request, template_id):
             version=version,
             values=values,
         )
-    except (KeyError, ValueError):
-        messages.error(request, "Choose a version to run.")
-        return _back(template)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, _problem(error))
         return _back(template, request.POST.get("version"))
@@ -140,14 +146,10 @@ def template_label(request, template_id):
     template, _ = template_for_viewer(request.user, template_id)
     name = request.POST.get("name", "").strip()
     try:
-        version = services.template_version_get(
-            template, number=int(request.POST.get("version", ""))
-        )
+        version = _posted_version(request, template)
         services.template_label_set(
             user=request.user, template=template, name=name, version=version
         )
-    except ValueError:
-        messages.error(request, "Choose a version for the label.")
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, _problem(error))
     else:
@@ -159,19 +161,14 @@ def template_label(request, template_id):
 @login_required
 def template_fork(request, template_id):
     template, _ = template_for_viewer(request.user, template_id)
-    team = teams_with_role(request.user).filter(pk=request.POST.get("team")).first()
+    team = own_team(request.user, request.POST.get("team"))
     try:
         if team is None:
             raise ValidationError("Choose one of your teams.")
-        version = services.template_version_get(
-            template, number=int(request.POST.get("version", ""))
-        )
+        version = _posted_version(request, template)
         fork = services.template_fork(
             user=request.user, template=template, version=version, team=team
         )
-    except ValueError:
-        messages.error(request, "Choose a version to fork.")
-        return _back(template)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, _problem(error))
         return _back(template)

@@ -133,3 +133,19 @@ def test_anonymous_link_holder_reads_but_must_log_in_to_run(client, api, alice, 
 
 def test_anonymous_cannot_see_team_template(client, template):
     assert client.get(f"/templates/{template.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("fork/", {"version": "1", "team": "not-a-team"}),
+        ("fork/", {"version": "one", "team": ""}),
+        ("run/", {"version": "one"}),
+        ("label/", {"version": "", "name": "staging"}),
+    ],
+)
+def test_garbled_form_values_are_messages_not_500s(client, alice, template, path, data):
+    client.force_login(alice)
+    response = client.post(f"/templates/{template.pk}/{path}", data, follow=True)
+    assert response.status_code == 200
+    assert "Choose" in response.content.decode()
