@@ -41,7 +41,9 @@ def _missing_reason() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(live_server):
+    """Depends on live_server so it closes first: its keep-alive connections would otherwise
+    keep server threads alive until the interpreter exits."""
     reason = _missing_reason()
     if reason:
         if os.environ.get("OCTOPLAY_NO_SKIP") == "1":

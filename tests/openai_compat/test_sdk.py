@@ -16,7 +16,8 @@ MESSAGES = [{"role": "user", "content": "Tell me about octopuses"}]
 @pytest.fixture
 def client(live_server, alice):
     _, secret = token_create(user=alice, name="sdk")
-    return openai.OpenAI(base_url=f"{live_server.url}/v1", api_key=secret, max_retries=0)
+    with openai.OpenAI(base_url=f"{live_server.url}/v1", api_key=secret, max_retries=0) as sdk:
+        yield sdk  # closing it closes its keep-alive connections to the live server
 
 
 def test_models_list(client):
@@ -84,7 +85,7 @@ def test_json_schema_response_format(client):
 
 def test_bad_token_raises_authentication_error(live_server, db):
     bad = openai.OpenAI(base_url=f"{live_server.url}/v1", api_key="oct_nope", max_retries=0)
-    with pytest.raises(openai.AuthenticationError) as caught:
+    with bad, pytest.raises(openai.AuthenticationError) as caught:
         bad.models.list()
     assert caught.value.body["code"] == "invalid_api_key"
 
@@ -129,7 +130,7 @@ def test_team_header_charges_another_of_your_teams(client, acme, alice):
 def test_team_header_for_a_strangers_team_is_refused(live_server, charlie, acme):
     _, secret = token_create(user=charlie, name="sdk")
     stranger = openai.OpenAI(base_url=f"{live_server.url}/v1", api_key=secret, max_retries=0)
-    with pytest.raises(openai.BadRequestError):
+    with stranger, pytest.raises(openai.BadRequestError):
         stranger.chat.completions.create(
             model="octo-demo-small",
             messages=MESSAGES,
