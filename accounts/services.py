@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import ApiToken, InviteLink, Membership, Role, Team, User, hash_secret
+from .token_lookup import active_token_by_hash
 
 # Users and workspaces
 
@@ -280,17 +281,7 @@ def token_authenticate(secret: str) -> ApiToken | None:
     """The active token with this secret (and its user), recording when it was last used."""
     if not secret.startswith(ApiToken.PREFIX):
         return None
-    token = (
-        ApiToken.objects.active()
-        .select_related("user", "team")
-        .filter(
-            token_hash=hash_secret(secret),
-            user__is_active=True,
-            # Still a member of the team it charges, whatever path removed them.
-            team__memberships__user_id=F("user_id"),
-        )
-        .first()
-    )
+    token = active_token_by_hash(hash_secret(secret))
     if token is None:
         return None
     now = timezone.now()

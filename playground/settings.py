@@ -87,11 +87,17 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A pool per process: a gunicorn thread borrows a connection only while it queries, so
     # hundreds of open streams don't need hundreds of PostgreSQL connections.
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["pool"] = {
         "min_size": env.int("DATABASE_POOL_MIN", default=2),
         "max_size": env.int("DATABASE_POOL_MAX", default=20),
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
     }
+    # Django turns prepared statements off (for PgBouncer in transaction mode before 1.21);
+    # its own queries are never prepared either way, but the API token lookup on every API
+    # request is (accounts/token_lookup.py). Set false behind such a PgBouncer.
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        options["prepare_threshold"] = 5
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
