@@ -1,8 +1,10 @@
 """Running completions: validate, pick the provider, call upstream, log the Run — always.
 
-Every call leaves exactly one Run row: it is written before the upstream call (status
-"running") and finished whatever happens — success, upstream error, a stream that breaks,
-or a client that goes away mid-stream (then "cancelled", with the partial content).
+Every call leaves exactly one Run row, whatever happens — success, upstream error, a stream
+that breaks, or a client that goes away mid-stream (then "cancelled", with the partial
+content). A stream's row is written before the upstream call (status "running"; a stream may
+last minutes and its run id is sent first) and updated when it ends; a non-streaming call is
+written once, when it ends, which saves a database round trip on every call.
 """
 
 import json
@@ -21,12 +23,13 @@ from jsonschema.exceptions import best_match
 from accounts.models import Team, User
 
 from .assembly import StreamAccumulator
-from .budgets import Reservation, budget_reserve, budget_settle
+from .budgets import Reservation, budget_reserve
 from .client import UpstreamError, UpstreamStream
 from .limits import rate_limit_check
 from .models import Run
 from .pricing import run_cost_apply
 from .providers import ProviderConfig, provider_for_model
+from .run_log import run_save
 from .validation import validate_chat_request
 
 
@@ -47,10 +50,11 @@ def upstream_body(body: dict) -> dict:
     return sent
 
 
-def _run_start(
+def _run_new(
     *, user: User, team: Team, provider: ProviderConfig, sent: dict, source: str, template_version
 ) -> Run:
-    return Run.objects.create(
+    """The run's row, not yet saved."""
+    return Run(
         template_version=template_version,
         user=user,
         team=team,
@@ -66,7 +70,7 @@ def _prepare(
     *, user, team, body, source, provider_slug, template_version, strict=True
 ) -> tuple[Run, ProviderConfig, Reservation]:
     """Check everything that can refuse a run before it costs anything: the request, the
-    rate limit, the budgets (holding this run's worst case). Then log the run as started."""
+    rate limit, the budgets (holding this run's worst case). Returns the run, unsaved."""
     # The OpenAI-compatible endpoint passes fields it does not know through (strict=False),
     # as SDKs add new ones; our own API names them as probable typos.
     body = validate_chat_request(body, allow_unknown=not strict)
@@ -76,18 +80,14 @@ def _prepare(
     reservation = budget_reserve(
         user=user, team=team, body=sent, provider=provider.slug, now=timezone.now()
     )
-    try:
-        run = _run_start(
-            user=user,
-            team=team,
-            provider=provider,
-            sent=sent,
-            source=source,
-            template_version=template_version,
-        )
-    except BaseException:
-        reservation.release()
-        raise
+    run = _run_new(
+        user=user,
+        team=team,
+        provider=provider,
+        sent=sent,
+        source=source,
+        template_version=template_version,
+    )
     return run, provider, reservation
 
 
@@ -100,8 +100,10 @@ def run_complete(
     provider_slug: str | None = None,
     template_version=None,
     strict: bool = True,
+    deferred_log: bool = False,
 ) -> Run:
-    """A non-streaming completion. Raises ValidationError (nothing logged) or RunFailed."""
+    """A non-streaming completion. Raises ValidationError (nothing logged) or RunFailed.
+    With `deferred_log` the run may be saved just after this returns (see run_log)."""
     run, provider, reservation = _prepare(
         user=user,
         team=team,
@@ -112,8 +114,9 @@ def run_complete(
         strict=strict,
     )
     started = time.perf_counter()
-    completion = _call_upstream(run, started, reservation, provider.client().create)
-    _finish(run, completion, started, reservation, status=Run.Status.OK)
+    call = provider.client().create
+    completion = _call_upstream(run, started, reservation, call, deferred_log=deferred_log)
+    _finish(run, completion, started, reservation, status=Run.Status.OK, deferred_log=deferred_log)
     return run
 
 
@@ -126,9 +129,11 @@ def run_stream_open(
     provider_slug: str | None = None,
     template_version=None,
     strict: bool = True,
+    deferred_log: bool = False,
 ) -> "RunStream":
     """Start a streaming completion. Returns once the upstream accepted it; raises
-    ValidationError (nothing logged) or RunFailed (logged) before that."""
+    ValidationError (nothing logged) or RunFailed (logged) before that. A stream's row is
+    always written at once (`deferred_log` is accepted and ignored)."""
     run, provider, reservation = _prepare(
         user=user,
         team=team,
@@ -138,6 +143,11 @@ def run_stream_open(
         template_version=template_version,
         strict=strict,
     )
+    try:
+        run.save()  # logged as running from the start: a stream may last minutes
+    except BaseException:
+        reservation.release()
+        raise
     started = time.perf_counter()
     upstream = _call_upstream(run, started, reservation, provider.client().open_stream)
     _release_database_connection()
@@ -159,13 +169,19 @@ def _release_database_connection() -> None:
         connection.close()
 
 
-def _call_upstream(run: Run, started: float, reservation: Reservation, call):
+def _call_upstream(
+    run: Run, started: float, reservation: Reservation, call, *, deferred_log: bool = False
+):
     """`call(run.request)`; a failure finishes the run as an error and raises RunFailed."""
     try:
         return call(run.request)
     except UpstreamError as error:
-        _finish_error(run, error, started, reservation)
+        _finish_error(run, error, started, reservation, deferred_log=deferred_log)
         raise RunFailed(run, error) from None
+    except Exception as error:  # a bug of ours: still log the run, then let it surface
+        unexpected = UpstreamError(f"Internal error: {type(error).__name__}.", kind="internal")
+        _finish_error(run, unexpected, started, reservation)
+        raise
 
 
 @dataclass
@@ -270,6 +286,7 @@ def _finish(
     status: str,
     ttft: float | None = None,
     partial_tokens: int = 0,
+    deferred_log: bool = False,
 ) -> None:
     choices = completion.get("choices") or [{}]
     first = choices[0] if isinstance(choices[0], dict) else {}
@@ -287,19 +304,24 @@ def _finish(
     run.latency_ms = round((time.perf_counter() - started) * 1000)
     run.ttft_ms = round(ttft * 1000) if ttft is not None else None
     run.finished_at = timezone.now()
-    run.save()
-    budget_settle(reservation, run)
+    run_save(run, reservation, deferrable=deferred_log)
 
 
-def _finish_error(run: Run, error: UpstreamError, started: float, reservation: Reservation) -> None:
+def _finish_error(
+    run: Run,
+    error: UpstreamError,
+    started: float,
+    reservation: Reservation,
+    *,
+    deferred_log: bool = False,
+) -> None:
     run.status = Run.Status.ERROR
     run.error_kind = error.kind
     run.error_message = error.message
     run.http_status = error.status
     run.latency_ms = round((time.perf_counter() - started) * 1000)
     run.finished_at = timezone.now()
-    run.save()
-    budget_settle(reservation, run)
+    run_save(run, reservation, deferrable=deferred_log)
 
 
 def _apply_usage(run: Run, usage, partial_tokens: int) -> None:

@@ -4,3 +4,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
 application = get_wsgi_application()
+
+# The served site writes /v1 runs behind its answers, in batches (completions/run_log.py).
+from completions.run_log import run_writer_enable  # noqa: E402
+
+run_writer_enable()
