@@ -8,10 +8,13 @@ Starts the fake upstream (zero latency) and Octoplay under gunicorn, logging to 
   4. a second upstream sending 64 chunks 20 ms apart: chunks must arrive as 64 with the same
      spacing (added gap p99), and 200 such streams open at once, none stalled;
   5. a client that disconnects mid-stream leaves exactly one logged run.
+Non-streaming /v1 runs are written behind the answers (completions/run_log.py), so counts
+wait (bounded) for the writer, and the last check counts every run after a graceful stop.
 
     .venv/bin/python bench/openai_endpoint.py
 """
 
+import itertools
 import os
 import statistics
 import sys
@@ -54,6 +57,26 @@ def runs_logged() -> int:
         return conn.execute("SELECT count(*) FROM completions_run").fetchone()[0]
 
 
+def runs_settled(expected: int, timeout: float = 10.0) -> tuple[int, float]:
+    """The run count once it reaches `expected` (or stops there short of it after `timeout`),
+    and how long after the last answer that took."""
+    started = time.monotonic()
+    while (count := runs_logged()) < expected and time.monotonic() - started < timeout:
+        time.sleep(0.01)
+    return count, (time.monotonic() - started) * 1000
+
+
+class Answered:
+    """Answers received through Octoplay, counted from many threads (next() is atomic)."""
+
+    def __init__(self):
+        self._counter = itertools.count(1)
+        self.total = 0
+
+    def add(self):
+        self.total = next(self._counter)
+
+
 def session(key: str) -> requests.Session:
     s = requests.Session()
     s.trust_env = False
@@ -67,7 +90,10 @@ def call(s: requests.Session, url: str, body: dict) -> float:
     t0 = time.perf_counter()
     response = s.post(f"{url}/chat/completions", json=body, timeout=60)
     response.raise_for_status()
-    return (time.perf_counter() - t0) * 1000
+    elapsed = (time.perf_counter() - t0) * 1000
+    if hasattr(s, "answered"):
+        s.answered.add()
+    return elapsed
 
 
 def latency(s, url, concurrency: int, n: int) -> list[float]:
@@ -111,6 +137,8 @@ def stream_timings(s, url, body) -> tuple[float, list[float], int]:
                 is_content = event.startswith(b"data: {") and b'"content":"' in event
                 if is_content and b'"content":""' not in event:
                     arrivals.append(now)
+    if hasattr(s, "answered"):
+        s.answered.add()
     gaps = [(b - a) * 1000 for a, b in zip(arrivals, arrivals[1:], strict=False)]
     return (arrivals[0] - t0) * 1000, gaps, len(arrivals)
 
@@ -120,6 +148,7 @@ def main() -> None:
     os.environ["DATABASE_URL"] = DB
     with fake_upstream() as upstream, octoplay(upstream, threads=128) as (site, token, _env):
         direct, through = session("sk-bench"), session(token)
+        through.answered = Answered()
         v1 = f"{site}/v1"
         latency(direct, upstream, 4, 100), latency(through, v1, 4, 100)  # warm up
         print("OpenAI-compatible endpoint vs the upstream directly (fake upstream, zero latency)")
@@ -135,12 +164,14 @@ def main() -> None:
         before = runs_logged()
         rate_d, _, err_d = throughput(direct, upstream)
         rate_p, count, err_p = throughput(through, v1)
-        logged = runs_logged() - before
+        after, waited = runs_settled(before + count)
+        logged = after - before
         print("\n[sustained, concurrency 32, 10 s]")
         print(f"  direct   : {rate_d:6.0f} req/s, {err_d} errors")
         print(
             f"  via /v1  : {rate_p:6.0f} req/s, {err_p} errors, {count} answered, "
-            f"{logged} runs logged ({'exactly one each' if logged == count else 'MISMATCH'})"
+            f"{logged} runs logged ({'exactly one each' if logged == count else 'MISMATCH'}; "
+            f"all in the database {waited:.0f} ms after the last answer)"
         )
         ttft_d = [stream_timings(direct, upstream, {**BODY, "stream": True})[0] for _ in range(100)]
         ttft_p = [stream_timings(through, v1, {**BODY, "stream": True})[0] for _ in range(100)]
@@ -149,6 +180,12 @@ def main() -> None:
         print(
             f"  direct {first_d:.2f} ms, via /v1 {first_p:.2f} ms, added {first_p - first_d:.2f} ms"
         )
+        answered = through.answered.total
+    total = runs_logged()  # the server has stopped: whatever it had queued is written
+    print(
+        f"\n[after a graceful stop] {answered} answers through /v1 in all, {total} runs logged "
+        f"({'exactly one each' if total == answered else 'MISMATCH'})"
+    )
 
     with (
         fake_upstream(chunk_delay=0.02) as slow,
