@@ -308,10 +308,11 @@ class UpstreamStream:
         self.finished = False
 
     def __iter__(self) -> Iterator[tuple[str, dict]]:
+        self._chunks = _raw_chunks(self.response)
         try:
-            for data in _sse_data(_raw_chunks(self.response)):
+            for data in _sse_data(self._chunks):
                 if data.strip() == "[DONE]":
-                    self.finished = True
+                    self.finished = True  # the connection is left for release()
                     return
                 try:
                     chunk = json.loads(data)
@@ -338,7 +339,8 @@ class UpstreamStream:
                 status=self.status,
             ) from None
         finally:
-            self.response.close()
+            if not self.finished:
+                self.response.close()
         if not self.finished:
             raise UpstreamError(
                 "The upstream closed the stream before it finished (no [DONE]).",
@@ -346,8 +348,23 @@ class UpstreamStream:
                 status=self.status,
             )
 
+    def release(self) -> None:
+        """After [DONE] only the body's terminating chunk is left: read it, and the connection
+        goes back to the pool for the next request, instead of every stream opening a new
+        one (a TLS handshake, with a real upstream). Call it off the client's path: an
+        upstream that keeps the body open after [DONE] holds this until the read timeout."""
+        try:
+            for _ in self._chunks:
+                pass  # anything after [DONE] means nothing
+        except requests.exceptions.RequestException:
+            pass
+        finally:
+            self.response.close()  # a no-op once the connection is back in the pool
+
     def close(self) -> None:
-        self.response.close()
+        """Stop reading (the client left, say): the connection is closed, not reused."""
+        if not self.finished:
+            self.response.close()
 
 
 def _raw_chunks(response: requests.Response) -> Iterator[bytes]:

@@ -699,6 +699,11 @@ class FakeUpstream:
         self._thread.join()
         self._server = self._thread = None
 
+    def close_idle_connections(self) -> None:
+        """Hang up on every kept-alive client connection, as a restarted server would."""
+        if self._server is not None:
+            self._server.close_connections()
+
     def __enter__(self) -> "FakeUpstream":
         return self.start()
 
