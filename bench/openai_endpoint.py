@@ -161,7 +161,7 @@ def main() -> None:
                 f"  added    : p50 {statistics.median(p) - statistics.median(d):6.2f} ms   "
                 f"p99 {percentile(p, 99) - percentile(d, 99):6.2f} ms"
             )
-        before = runs_logged()
+        before, _ = runs_settled(through.answered.total)  # earlier phases' runs all written
         rate_d, _, err_d = throughput(direct, upstream)
         rate_p, count, err_p = throughput(through, v1)
         after, waited = runs_settled(before + count)

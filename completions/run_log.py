@@ -10,7 +10,7 @@ The trade: a run is in the database a few milliseconds after its answer, and a p
 is killed outright (not stopped: a normal exit drains the queue) loses the runs still
 queued, at most one batch. Budget holds are settled by the writer after the insert, so a
 budget stays on the safe side (held) until then. Everywhere else — tests, management
-commands, the REST API, streams — `run_save` writes at once.
+commands, the REST API and the playground — `run_save` writes at once.
 """
 
 import atexit

@@ -4,7 +4,9 @@ Every call leaves exactly one Run row, whatever happens — success, upstream er
 that breaks, or a client that goes away mid-stream (then "cancelled", with the partial
 content). A stream's row is written before the upstream call (status "running"; a stream may
 last minutes and its run id is sent first) and updated when it ends; a non-streaming call is
-written once, when it ends, which saves a database round trip on every call.
+written once, when it ends, which saves a database round trip on every call. Runs of the
+OpenAI-compatible endpoint, streamed or not, are written once when they end, behind the
+answer (`deferred_log`, see run_log): no client there is given a run id to look up.
 """
 
 import json
@@ -132,8 +134,9 @@ def run_stream_open(
     deferred_log: bool = False,
 ) -> "RunStream":
     """Start a streaming completion. Returns once the upstream accepted it; raises
-    ValidationError (nothing logged) or RunFailed (logged) before that. A stream's row is
-    always written at once (`deferred_log` is accepted and ignored)."""
+    ValidationError (nothing logged) or RunFailed (logged) before that. The run's row is
+    written as running now and updated when the stream ends; with `deferred_log` it is
+    written once, when the stream ends, possibly just after (see run_log)."""
     run, provider, reservation = _prepare(
         user=user,
         team=team,
@@ -143,15 +146,17 @@ def run_stream_open(
         template_version=template_version,
         strict=strict,
     )
-    try:
-        run.save()  # logged as running from the start: a stream may last minutes
-    except BaseException:
-        reservation.release()
-        raise
+    if not deferred_log:
+        try:
+            run.save()  # logged as running from the start: a stream may last minutes
+        except BaseException:
+            reservation.release()
+            raise
     started = time.perf_counter()
-    upstream = _call_upstream(run, started, reservation, provider.client().open_stream)
+    call = provider.client().open_stream
+    upstream = _call_upstream(run, started, reservation, call, deferred_log=deferred_log)
     _release_database_connection()
-    return RunStream(run, upstream, started, reservation)
+    return RunStream(run, upstream, started, reservation, deferred_log=deferred_log)
 
 
 def run_start(*, body: dict, **arguments) -> "Run | RunStream":
@@ -206,9 +211,16 @@ class RunStream:
     """
 
     def __init__(
-        self, run: Run, upstream: UpstreamStream, started: float, reservation: Reservation
+        self,
+        run: Run,
+        upstream: UpstreamStream,
+        started: float,
+        reservation: Reservation,
+        *,
+        deferred_log: bool = False,
     ):
         self.run = run
+        self.deferred_log = deferred_log
         self.reservation = reservation
         self.upstream = upstream
         self.started = started
@@ -255,6 +267,7 @@ class RunStream:
             items.put(UpstreamError(f"Reading the stream failed: {error}", kind="dropped_stream"))
         else:
             items.put(_END)
+            self.upstream.release()  # after the relay has the end: never delays the client
 
     def _finish(self, status: str) -> None:
         run = self.run
@@ -274,6 +287,7 @@ class RunStream:
             status=status,
             ttft=self.ttft,
             partial_tokens=self.accumulator.delta_count,
+            deferred_log=self.deferred_log,
         )
 
 

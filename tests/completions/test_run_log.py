@@ -67,12 +67,33 @@ def test_writer_settles_the_budget_hold(writer, client, auth, alice):
     assert window.reserved == 0 and window.used == run.total_tokens
 
 
-def test_streams_are_written_at_once_even_with_the_writer_on(writer, client, auth, alice):
+def test_v1_stream_is_written_once_when_it_ends(writer, client, auth, alice):
     response = v1(client, auth, {**BODY, "stream": True})
     b"".join(response.streaming_content)
-    # No flush: a stream's row is saved when it starts and updated when it ends.
+    assert run_writer_flush()
     run = Run.objects.get(user=alice)
-    assert run.status == Run.Status.OK and run.stream
+    assert run.status == Run.Status.OK and run.stream and run.usage == Run.Usage.REPORTED
+
+
+def test_v1_stream_cut_short_by_the_client_is_written_as_cancelled(writer, client, auth, alice):
+    response = v1(client, auth, {**BODY, "stream": True})
+    next(iter(response.streaming_content))
+    response.close()  # the client hangs up after the first event
+    assert run_writer_flush()
+    run = Run.objects.get(user=alice)
+    assert run.status == Run.Status.CANCELLED and run.error_kind == "cancelled"
+
+
+def test_playground_api_streams_are_still_logged_from_the_start(writer, alice):
+    from tests.conftest import api_client_for
+
+    api = api_client_for(alice)
+    response = api.post("/api/completions/", {**BODY, "stream": True}, format="json")
+    first = next(iter(response.streaming_content))
+    assert b"run_id" in first
+    assert Run.objects.get(user=alice).status == Run.Status.RUNNING  # in flight, visible
+    b"".join(response.streaming_content)
+    assert Run.objects.get(user=alice).status == Run.Status.OK
 
 
 def test_a_bad_row_does_not_sink_its_batch(writer, alice, caplog):
