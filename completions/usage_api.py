@@ -5,7 +5,9 @@ import io
 
 from django.conf import settings
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -40,9 +42,31 @@ PARAMETERS = [
 ]
 
 
+USAGE_REPORT = inline_serializer(
+    "UsageReport",
+    fields={
+        "range": inline_serializer(
+            "UsageRange",
+            fields={
+                "start": serializers.DateTimeField(),
+                "end": serializers.DateTimeField(),
+                "time_zone": serializers.CharField(),
+            },
+        ),
+        "currency": serializers.CharField(),
+        "group_by": serializers.ListField(child=serializers.CharField()),
+        "rows": serializers.ListField(
+            child=serializers.DictField(),
+            help_text="One object per group: the group_by keys, then " + ", ".join(METRICS),
+        ),
+    },
+)
+
+
 class UsageApi(APIView):
     @extend_schema(
         parameters=PARAMETERS,
+        responses=USAGE_REPORT,
         description="Usage rows: requests, errors, runs with unknown usage (counted, not summed "
         "as zero), prompt/completion/total tokens, cost, median latency. Members see only their "
         "own runs in a team; owners/admins the whole team.",
@@ -52,7 +76,11 @@ class UsageApi(APIView):
 
 
 class UsageCsvApi(APIView):
-    @extend_schema(parameters=PARAMETERS, description="The same rows as /api/usage/, as CSV.")
+    @extend_schema(
+        parameters=PARAMETERS,
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+        description="The same rows as /api/usage/, as CSV.",
+    )
     def get(self, request):
         report = usage_report(request, request.query_params)
         out = io.StringIO()

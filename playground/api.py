@@ -2,8 +2,8 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -136,6 +136,28 @@ class VersionDetailApi(APIView):
 class LabelListApi(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        responses=inline_serializer(
+            "TemplateLabels",
+            fields={
+                "labels": serializers.DictField(
+                    child=serializers.IntegerField(), help_text="Label name: version number."
+                ),
+                "history": inline_serializer(
+                    "LabelMove",
+                    fields={
+                        "label": serializers.CharField(),
+                        "from_version": serializers.IntegerField(allow_null=True),
+                        "to_version": serializers.IntegerField(),
+                        "moved_by": serializers.CharField(allow_null=True),
+                        "moved_at": serializers.DateTimeField(),
+                    },
+                    many=True,
+                ),
+            },
+        ),
+        description="Current labels and the last 100 label moves, newest first.",
+    )
     def get(self, request, template_id):
         template, _ = template_for_viewer(request.user, template_id)
         moves = LabelMove.objects.filter(template=template).select_related(
@@ -159,7 +181,14 @@ class LabelListApi(APIView):
 
 
 class LabelDetailApi(APIView):
-    @extend_schema(request=LabelSetSerializer, description="Point a label at a version.")
+    @extend_schema(
+        request=LabelSetSerializer,
+        responses=inline_serializer(
+            "LabelSet",
+            fields={"label": serializers.CharField(), "version": serializers.IntegerField()},
+        ),
+        description="Point a label at a version.",
+    )
     def put(self, request, template_id, name):
         template, _ = template_for_viewer(request.user, template_id)
         data = _valid(LabelSetSerializer, request)
@@ -179,7 +208,17 @@ def _chosen_version(template, data):
 class RenderApi(APIView):
     permission_classes = [AllowAny]  # no upstream call: anyone who can see it may preview it
 
-    @extend_schema(request=RenderSerializer, description="Variables in, final request out.")
+    @extend_schema(
+        request=RenderSerializer,
+        responses=inline_serializer(
+            "RenderedRequest",
+            fields={
+                "version": serializers.IntegerField(),
+                "request": serializers.DictField(help_text="The Chat Completions body."),
+            },
+        ),
+        description="Variables in, final request out.",
+    )
     def post(self, request, template_id):
         template, _ = template_for_viewer(request.user, template_id)
         data = _valid(RenderSerializer, request)

@@ -1,4 +1,10 @@
+import os
+import secrets
+import subprocess
+import sys
+
 import pytest
+from django.conf import settings as django_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -30,3 +36,31 @@ def test_home_for_anonymous_and_user(client, alice):
     assert b"Create an account" in client.get("/").content
     client.force_login(alice)
     assert b"Hello, alice" in client.get("/").content
+
+
+def test_deploy_checks_pass_with_production_settings(tmp_path):
+    """`manage.py check --deploy` is clean with the settings the README gives production."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "octoplay.example.com",
+        "SECURE_HTTPS": "true",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/deploy.sqlite3",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_redirects_to_https_but_not_the_health_check(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/")["Location"].startswith("https://")
+    assert client.get("/healthz").status_code == 200
