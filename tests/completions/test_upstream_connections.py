@@ -1,4 +1,5 @@
-"""Keep-alive to the upstream: finished streams hand their connection back for reuse."""
+"""HTTP to the upstream: keep-alive (finished streams hand their connection back for
+reuse), and nothing kept between calls (no cookies)."""
 
 import pytest
 
@@ -25,6 +26,7 @@ def test_finished_streams_reuse_one_connection(client, upstream):
         assert [chunk for _data, chunk in stream]
         assert stream.finished
         stream.release()
+    assert upstream.wait_until_idle()  # the server counts a stream once it has sent it all
     assert upstream.connections == 1 and upstream.completed == 3
 
 
@@ -37,3 +39,15 @@ def test_a_stream_stopped_early_closes_its_connection(client, upstream):
     assert upstream.client_disconnects == 1
     client.open_stream(BODY).close()
     assert upstream.connections == 2
+
+
+def test_cookies_from_an_upstream_are_never_sent_back(client, upstream):
+    from completions.fake_upstream import Behaviour
+
+    upstream.script(Behaviour(headers={"Set-Cookie": "session=abc; Path=/"}))
+    client.create({**BODY, "stream": False})
+    client.create({**BODY, "stream": False})
+    first, second = upstream.requests[-2:]
+    assert "Cookie" not in second.headers and "cookie" not in second.headers
+    assert first.headers["User-Agent"] == "Octoplay"
+    assert second.headers["Authorization"].startswith("Bearer ")
