@@ -7,10 +7,10 @@ errors in OpenAI's shape with the matching HTTP status, so the SDK raises its us
 """
 
 import json
+import logging
 
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
-from django.views.decorators.csrf import csrf_exempt
 
 from accounts.authentication import bearer_secret
 from accounts.services import request_team_resolve, token_authenticate
@@ -20,6 +20,8 @@ from .models import Run
 from .providers import models_all
 from .services import RunFailed, RunStream, run_start
 from .sse import HEARTBEAT, sse_response
+
+logger = logging.getLogger(__name__)
 
 TEAM_HEADER = "HTTP_X_OCTOPLAY_TEAM"  # optional: charge another of the token owner's teams
 UPSTREAM_STATUS = {"timeout": 504, "rate_limited": 429, "not_found": 404, "bad_request": 400}
@@ -57,7 +59,6 @@ def _team(token, request):
         raise ValidationError({"X-Octoplay-Team": "Not one of your teams."}) from None
 
 
-@csrf_exempt
 def models(request):
     if request.method != "GET":
         return openai_error(405, "Use GET.", kind="invalid_request_error")
@@ -72,7 +73,6 @@ def models(request):
     return JsonResponse({"object": "list", "data": data})
 
 
-@csrf_exempt
 def chat_completions(request):
     if request.method != "POST":
         return openai_error(405, "Use POST.", kind="invalid_request_error")
@@ -153,5 +153,18 @@ def _relay(stream: RunStream, wants_usage: bool):
     yield b"data: [DONE]\n\n"
 
 
-def not_found(request, path=""):
-    return openai_error(404, f"Unknown endpoint /v1/{path}.", kind="invalid_request_error")
+def not_found(request):
+    return openai_error(404, f"Unknown endpoint {request.path_info}.", kind="invalid_request_error")
+
+
+ROUTES = {"/v1/chat/completions": chat_completions, "/v1/models": models}
+
+
+def dispatch(request):
+    """Every /v1/ request (see OpenAIEndpointMiddleware); errors stay in OpenAI's shape."""
+    view = ROUTES.get(request.path_info, not_found)
+    try:
+        return view(request)
+    except Exception:  # a bug of ours: logged in full, and still an answer an SDK understands
+        logger.exception("Internal error on %s", request.path_info)
+        return openai_error(500, "Internal server error.", kind="server_error")

@@ -1,11 +1,11 @@
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.urls import account_patterns, team_patterns
-from completions import openai_api, usage_views
+from completions import usage_views
 from completions.urls import api_urlpatterns as completions_api
 
 from . import views
@@ -45,8 +45,6 @@ urlpatterns = [
     path("accounts/", include(account_patterns)),
     path("teams/", include(team_patterns)),
     path("api/", include(api_patterns)),
-    path("v1/chat/completions", openai_api.chat_completions, name="openai_chat_completions"),
-    path("v1/models", openai_api.models, name="openai_models"),
-    re_path(r"^v1/(?P<path>.*)$", openai_api.not_found),
+    # /v1/ (the OpenAI-compatible endpoint) is served by OpenAIEndpointMiddleware.
     path("admin/", admin.site.urls),
 ]

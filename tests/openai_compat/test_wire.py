@@ -100,3 +100,11 @@ def test_stream_ends_with_done(client, auth):
     assert text.endswith("data: [DONE]\n\n")
     chunks = [json.loads(line[6:]) for line in text.split("\n\n") if line.startswith("data: {")]
     assert all(chunk["object"] == "chat.completion.chunk" for chunk in chunks)
+
+
+def test_v1_answers_carry_security_headers_and_set_no_cookies(client, auth):
+    response = client.post("/v1/chat/completions", BODY, content_type="application/json", **auth)
+    assert response.status_code == 200
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Octoplay-Overhead-Ms"]
+    assert not response.cookies
