@@ -61,8 +61,11 @@ def fake_upstream(*, chunk_delay: float = 0.0, api_key: str = "sk-bench"):
 
 
 @contextmanager
-def octoplay(upstream_base: str, *, api_key: str = "sk-bench", workers: int = 2, threads: int = 64):
-    """Octoplay under gunicorn on a fresh database; yields (base_url, bearer_token)."""
+def octoplay(
+    upstream_base: str, *, api_key: str = "sk-bench", workers: int = 2, threads: int | None = None
+):
+    """Octoplay under gunicorn on a fresh database; yields (base_url, bearer_token). Threads
+    default to playground/gunicorn.conf.py's, as `make run` and production use them."""
     port = free_port()
     env = dict(os.environ)
     with tempfile.TemporaryDirectory() as tmp:
@@ -77,9 +80,10 @@ def octoplay(upstream_base: str, *, api_key: str = "sk-bench", workers: int = 2,
             SECURE_HTTPS="false",
             RATE_LIMIT_PER_MINUTE="0",  # measuring overhead, not the limiter
             WEB_CONCURRENCY=str(workers),
-            GUNICORN_THREADS=str(threads),
             LOG_LEVEL="WARNING",
         )
+        if threads is not None:
+            env["GUNICORN_THREADS"] = str(threads)
         manage = [PYTHON, "manage.py"]
         subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
         subprocess.run(

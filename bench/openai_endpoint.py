@@ -101,6 +101,17 @@ def latency(s, url, concurrency: int, n: int) -> list[float]:
         return list(pool.map(lambda _: call(s, url, BODY), range(n)))
 
 
+def latency_interleaved(direct, upstream, through, v1, n: int, block: int = 50) -> tuple:
+    """Blocks of calls each way in turn, so both sides see the same stretches of a machine
+    whose speed drifts (a shared VM); blocks, not single calls, so that neither side is
+    measured while the other's leftover work still runs."""
+    d, p = [], []
+    for _ in range(n // block):
+        d += [call(direct, upstream, BODY) for _ in range(block)]
+        p += [call(through, v1, BODY) for _ in range(block)]
+    return d, p
+
+
 def throughput(s, url, seconds: float = 10.0, concurrency: int = 32) -> tuple[float, int, int]:
     done, errors, stop = [0], [0], time.monotonic() + seconds
     lock = threading.Lock()
@@ -146,15 +157,21 @@ def stream_timings(s, url, body) -> tuple[float, list[float], int]:
 def main() -> None:
     fresh_database()
     os.environ["DATABASE_URL"] = DB
-    with fake_upstream() as upstream, octoplay(upstream, threads=128) as (site, token, _env):
+    with fake_upstream() as upstream, octoplay(upstream) as (site, token, _env):
         direct, through = session("sk-bench"), session(token)
         through.answered = Answered()
         v1 = f"{site}/v1"
         latency(direct, upstream, 4, 100), latency(through, v1, 4, 100)  # warm up
         print("OpenAI-compatible endpoint vs the upstream directly (fake upstream, zero latency)")
-        for concurrency, n in ((1, 300), (32, 1500)):
-            d, p = latency(direct, upstream, concurrency, n), latency(through, v1, concurrency, n)
-            print(f"\n[non-stream, concurrency {concurrency}]")
+        for concurrency, n in ((1, 1000), (32, 1500)):
+            if concurrency == 1:
+                d, p = latency_interleaved(direct, upstream, through, v1, n)
+            else:
+                d, p = (
+                    latency(direct, upstream, concurrency, n),
+                    latency(through, v1, concurrency, n),
+                )
+            print(f"\n[non-stream, concurrency {concurrency}, {n} calls]")
             print(f"  direct   : {describe(d)}")
             print(f"  via /v1  : {describe(p)}")
             print(
@@ -189,9 +206,10 @@ def main() -> None:
 
     with (
         fake_upstream(chunk_delay=0.02) as slow,
-        octoplay(slow, threads=128) as (site, token, _env),
+        octoplay(slow) as (site, token, _env),
     ):
         direct, through = session("sk-bench"), session(token)
+        through.answered = Answered()
         v1 = f"{site}/v1"
         _, gaps_d, n_d = stream_timings(direct, slow, STREAM_64)
         _, gaps_p, n_p = stream_timings(through, v1, STREAM_64)
@@ -214,7 +232,7 @@ def main() -> None:
             with lock:
                 results.append((count, max(gaps)))
 
-        before = runs_logged()
+        before, _ = runs_settled(through.answered.total)
         threads = [threading.Thread(target=one_stream) for _ in range(200)]
         t0 = time.monotonic()
         for thread in threads:
@@ -223,31 +241,28 @@ def main() -> None:
             thread.join()
         complete = sum(1 for count, _ in results if count == 64)
         worst_gap = max(gap for _, gap in results)
+        elapsed = time.monotonic() - t0
+        logged, _ = runs_settled(before + 200)
         print(
             f"\n[200 concurrent streams] {complete}/200 complete with 64 chunks in "
-            f"{time.monotonic() - t0:.1f} s; worst gap {worst_gap:.0f} ms; "
-            f"{runs_logged() - before} runs logged"
+            f"{elapsed:.1f} s; worst gap {worst_gap:.0f} ms; {logged - before} runs logged"
         )
 
-        before = runs_logged()
         with through.post(
             f"{v1}/chat/completions", json=STREAM_64, stream=True, timeout=60
         ) as response:
             for count, _line in enumerate(response.iter_lines()):
                 if count > 10:
                     break
-        deadline = time.monotonic() + 10
+        runs_settled(logged + 1)
+        time.sleep(1)  # room for a second row, which would be a bug, to show up
         with psycopg.connect(DB.replace("postgres://", "postgresql://")) as conn:
-            while time.monotonic() < deadline:
-                rows = conn.execute(
-                    "SELECT status FROM completions_run ORDER BY started_at DESC LIMIT 1"
-                ).fetchall()
-                if rows and rows[0][0] != "running":
-                    break
-                time.sleep(0.05)
+            newest = conn.execute(
+                "SELECT status FROM completions_run ORDER BY started_at DESC LIMIT 1"
+            ).fetchone()[0]
         print(
-            f"\n[client disconnects mid-stream] runs logged: {runs_logged() - before}, "
-            f"status: {rows[0][0]}"
+            f"\n[client disconnects mid-stream] runs logged: {runs_logged() - logged}, "
+            f"status: {newest}"
         )
 
 
