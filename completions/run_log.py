@@ -79,6 +79,8 @@ class RunWriter:
             if batch:
                 try:
                     _write(batch)
+                except Exception:  # never let the writer die: later runs would pile up unsaved
+                    logger.exception("The run writer failed on a batch of %d runs", len(batch))
                 finally:
                     connection.close()  # back to the pool between batches
             for event in waiting:
