@@ -7,6 +7,12 @@ CPU, threads (GUNICORN_THREADS) for more open streams.
 """
 
 import os
+from pathlib import Path
+
+import environ
+
+# The same .env as the settings (real environment variables still win).
+environ.Env.read_env(Path(__file__).resolve().parent.parent / ".env")
 
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
