@@ -103,8 +103,7 @@ def _write(batch: list[tuple[Run, Reservation]]) -> None:
             connection.close()
             time.sleep(delay)
     for run, reservation in batch:
-        if reservation.holds:
-            budget_settle(reservation, run)
+        _settle(run, reservation)
 
 
 def _write_one_by_one(batch: list[tuple[Run, Reservation]]) -> None:
@@ -113,9 +112,16 @@ def _write_one_by_one(batch: list[tuple[Run, Reservation]]) -> None:
             run.save(force_insert=True)
         except DatabaseError:
             logger.exception("Run %s (user %s) could not be logged", run.pk, run.user_id)
-            continue
-        if reservation.holds:
-            budget_settle(reservation, run)
+        _settle(run, reservation)  # the tokens were spent either way: budgets count them
+
+
+def _settle(run: Run, reservation: Reservation) -> None:
+    if not reservation.holds:
+        return
+    try:
+        budget_settle(reservation, run)
+    except DatabaseError:
+        logger.exception("Budget holds of run %s could not be settled", run.pk)
 
 
 _writer: RunWriter | None = None

@@ -96,19 +96,22 @@ def test_playground_api_streams_are_still_logged_from_the_start(writer, alice):
     assert Run.objects.get(user=alice).status == Run.Status.OK
 
 
-def test_a_bad_row_does_not_sink_its_batch(writer, alice, caplog):
-    def run_for(team_id) -> Run:
-        return Run(
-            user=alice,
-            team_id=team_id,
-            provider="demo",
-            model="octo-demo-small",
-            source=Run.Source.OPENAI,
-            request=BODY,
-            status=Run.Status.OK,
-        )
+def finished_run(user, team_id, **fields) -> Run:
+    return Run(
+        user=user,
+        team_id=team_id,
+        provider="demo",
+        model="octo-demo-small",
+        source=Run.Source.OPENAI,
+        request=BODY,
+        status=Run.Status.OK,
+        **fields,
+    )
 
-    good, orphan = run_for(alice.personal_team.pk), run_for(uuid.uuid4())  # no such team
+
+def test_a_bad_row_does_not_sink_its_batch(writer, alice, caplog):
+    good = finished_run(alice, alice.personal_team.pk)
+    orphan = finished_run(alice, uuid.uuid4())  # no such team: the row cannot be written
     with caplog.at_level(logging.ERROR, logger="completions.run_log"):
         writer.submit(orphan, Reservation())
         writer.submit(good, Reservation())
@@ -120,3 +123,27 @@ def test_a_bad_row_does_not_sink_its_batch(writer, alice, caplog):
 def test_without_the_writer_runs_are_saved_before_the_answer(client, auth, alice):
     assert v1(client, auth).status_code == 200
     assert Run.objects.filter(user=alice, status=Run.Status.OK).count() == 1
+
+
+def test_a_run_that_cannot_be_written_still_counts_against_its_budget(writer, alice):
+    from django.utils import timezone
+
+    from completions.budgets import budget_reserve
+
+    Budget.objects.create(team=alice.personal_team, limit=Decimal(100_000))
+    reservation = budget_reserve(
+        user=alice, team=alice.personal_team, body=BODY, provider="demo", now=timezone.now()
+    )
+    orphan = finished_run(
+        alice,
+        uuid.uuid4(),  # no such team: the row cannot be written
+        prompt_tokens=4,
+        completion_tokens=6,
+        total_tokens=10,
+        usage=Run.Usage.REPORTED,
+    )
+    writer.submit(orphan, reservation)
+    assert run_writer_flush()
+    window = BudgetWindow.objects.get()
+    assert not Run.objects.exists()
+    assert window.reserved == 0 and window.used == 10
