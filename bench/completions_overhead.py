@@ -7,11 +7,12 @@ latency percentiles, the added latency, the server-reported overhead and through
 
     .venv/bin/python bench/completions_overhead.py [-n 300]
 
-Where the time goes (measured in-process on PostgreSQL, 2026-11-25): the API-token lookup
-~1.4 ms (its SQL runs in ~0.5 ms; the rest is the ORM building the select_related query and
-its objects), the Run insert and update ~1 ms each, request validation and serialisation
-~0.3 ms, Django and DRF request handling the rest. Commits are cheap here (~0.2 ms): the cost
-is Python, so the next gains are fewer ORM round trips per call, not database settings.
+Where the time goes (2026-11-25, PostgreSQL, measured in-process with time.thread_time): of
+~1.5-2.4 ms of request-thread CPU per /v1 call, ~35% is requests/urllib3 talking to the
+upstream, ~15% the API token check (one prepared query, accounts/token_lookup.py; through the
+ORM it was ~2.2 ms), the rest Django's request handling, validation and JSON. This endpoint
+writes its run before answering (a non-streaming run in one insert, ~1 ms with the ORM), which
+/v1 does behind its answer; see README "Tests and benchmarks".
 """
 
 import argparse
