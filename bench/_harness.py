@@ -62,14 +62,23 @@ def fake_upstream(*, chunk_delay: float = 0.0, api_key: str = "sk-bench"):
 
 @contextmanager
 def octoplay(
-    upstream_base: str, *, api_key: str = "sk-bench", workers: int = 2, threads: int | None = None
+    upstream_base: str,
+    *,
+    api_key: str = "sk-bench",
+    workers: int = 2,
+    threads: int | None = None,
+    database_url: str | None = None,
 ):
-    """Octoplay under gunicorn on a fresh database; yields (base_url, bearer_token). Threads
-    default to playground/gunicorn.conf.py's, as `make run` and production use them."""
+    """Octoplay under gunicorn, stopped gracefully (SIGTERM) on exit; yields (base_url,
+    bearer_token, env). The database is `database_url`, else DATABASE_URL, else a temporary
+    SQLite file. Threads default to playground/gunicorn.conf.py's, as `make run` and
+    production use them."""
     port = free_port()
     env = dict(os.environ)
     with tempfile.TemporaryDirectory() as tmp:
-        if "DATABASE_URL" not in env:
+        if database_url:
+            env["DATABASE_URL"] = database_url
+        elif "DATABASE_URL" not in env:
             env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
         env.update(
             OCTOPUSX_BASE_URL=upstream_base,
