@@ -9,10 +9,8 @@ integers), so callers get ordinary `ApiToken` objects with `.user` and `.team` l
 
 from functools import cache
 
+import psycopg
 from django.db import connection
-
-if connection.vendor == "postgresql":
-    import psycopg
 
 from .models import ApiToken, Membership, Team, User
 
