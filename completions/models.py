@@ -185,6 +185,13 @@ class Run(models.Model):
     def __str__(self) -> str:
         return f"{self.model} {self.status} {self.started_at:%Y-%m-%d %H:%M}"
 
+    @property
+    def logged_after_answer(self) -> bool:
+        """The OpenAI-compatible endpoint answers with the upstream's body, no run id, so no
+        one can ask for its runs before they are saved: they are written once, when they end,
+        and may be written after the answer (completions/run_log.py)."""
+        return self.source == self.Source.OPENAI
+
 
 class Budget(ClearsCacheOnChange):
     """A spending limit for a team or for a user (across all their teams), per period."""

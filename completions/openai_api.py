@@ -89,12 +89,7 @@ def chat_completions(request):
     try:
         team = _team(token, request)
         arguments = dict(
-            user=token.user,
-            team=team,
-            body=body,
-            source=Run.Source.OPENAI,
-            strict=False,
-            deferred_log=True,  # the answer carries no run id, so saving may follow it
+            user=token.user, team=team, body=body, source=Run.Source.OPENAI, strict=False
         )
         result = run_start(**arguments)
     except ValidationError as error:

@@ -128,7 +128,8 @@ _writer: RunWriter | None = None
 
 
 def run_writer_enable() -> RunWriter:
-    """Write deferrable runs behind from now on, in this process (the served site)."""
+    """Write runs logged after their answer behind, from now on, in this process (the
+    served site)."""
     global _writer
     if _writer is None:
         _writer = RunWriter()
@@ -146,9 +147,10 @@ def run_writer_flush(timeout: float = 10.0) -> bool:
     return _writer.flush(timeout) if _writer is not None else True
 
 
-def run_save(run: Run, reservation: Reservation, *, deferrable: bool = False) -> None:
-    """Save a finished run and settle its budget holds: now, or through the writer."""
-    if deferrable and _writer is not None:
+def run_save(run: Run, reservation: Reservation) -> None:
+    """Save a finished run and settle its budget holds: now, or through the writer for runs
+    `logged_after_answer`."""
+    if run.logged_after_answer and _writer is not None:
         _writer.submit(run, reservation)
         return
     run.save()

@@ -6,7 +6,7 @@ content). A stream's row is written before the upstream call (status "running"; 
 last minutes and its run id is sent first) and updated when it ends; a non-streaming call is
 written once, when it ends, which saves a database round trip on every call. Runs of the
 OpenAI-compatible endpoint, streamed or not, are written once when they end, behind the
-answer (`deferred_log`, see run_log): no client there is given a run id to look up.
+answer (`Run.logged_after_answer`, see run_log): no client there is given a run id.
 """
 
 import json
@@ -102,10 +102,8 @@ def run_complete(
     provider_slug: str | None = None,
     template_version=None,
     strict: bool = True,
-    deferred_log: bool = False,
 ) -> Run:
-    """A non-streaming completion. Raises ValidationError (nothing logged) or RunFailed.
-    With `deferred_log` the run may be saved just after this returns (see run_log)."""
+    """A non-streaming completion. Raises ValidationError (nothing logged) or RunFailed."""
     run, provider, reservation = _prepare(
         user=user,
         team=team,
@@ -116,9 +114,8 @@ def run_complete(
         strict=strict,
     )
     started = time.perf_counter()
-    call = provider.client().create
-    completion = _call_upstream(run, started, reservation, call, deferred_log=deferred_log)
-    _finish(run, completion, started, reservation, status=Run.Status.OK, deferred_log=deferred_log)
+    completion = _call_upstream(run, started, reservation, provider.client().create)
+    _finish(run, completion, started, reservation, status=Run.Status.OK)
     return run
 
 
@@ -131,12 +128,11 @@ def run_stream_open(
     provider_slug: str | None = None,
     template_version=None,
     strict: bool = True,
-    deferred_log: bool = False,
 ) -> "RunStream":
     """Start a streaming completion. Returns once the upstream accepted it; raises
     ValidationError (nothing logged) or RunFailed (logged) before that. The run's row is
-    written as running now and updated when the stream ends; with `deferred_log` it is
-    written once, when the stream ends, possibly just after (see run_log)."""
+    written as running now and updated when the stream ends, unless it is
+    `logged_after_answer` (then once, when the stream ends)."""
     run, provider, reservation = _prepare(
         user=user,
         team=team,
@@ -146,17 +142,16 @@ def run_stream_open(
         template_version=template_version,
         strict=strict,
     )
-    if not deferred_log:
+    if not run.logged_after_answer:
         try:
             run.save()  # logged as running from the start: a stream may last minutes
         except BaseException:
             reservation.release()
             raise
     started = time.perf_counter()
-    call = provider.client().open_stream
-    upstream = _call_upstream(run, started, reservation, call, deferred_log=deferred_log)
+    upstream = _call_upstream(run, started, reservation, provider.client().open_stream)
     _release_database_connection()
-    return RunStream(run, upstream, started, reservation, deferred_log=deferred_log)
+    return RunStream(run, upstream, started, reservation)
 
 
 def run_start(*, body: dict, **arguments) -> "Run | RunStream":
@@ -174,14 +169,12 @@ def _release_database_connection() -> None:
         connection.close()
 
 
-def _call_upstream(
-    run: Run, started: float, reservation: Reservation, call, *, deferred_log: bool = False
-):
+def _call_upstream(run: Run, started: float, reservation: Reservation, call):
     """`call(run.request)`; a failure finishes the run as an error and raises RunFailed."""
     try:
         return call(run.request)
     except UpstreamError as error:
-        _finish_error(run, error, started, reservation, deferred_log=deferred_log)
+        _finish_error(run, error, started, reservation)
         raise RunFailed(run, error) from None
     except Exception as error:  # a bug of ours: still log the run, then let it surface
         unexpected = UpstreamError(f"Internal error: {type(error).__name__}.", kind="internal")
@@ -211,16 +204,9 @@ class RunStream:
     """
 
     def __init__(
-        self,
-        run: Run,
-        upstream: UpstreamStream,
-        started: float,
-        reservation: Reservation,
-        *,
-        deferred_log: bool = False,
+        self, run: Run, upstream: UpstreamStream, started: float, reservation: Reservation
     ):
         self.run = run
-        self.deferred_log = deferred_log
         self.reservation = reservation
         self.upstream = upstream
         self.started = started
@@ -287,7 +273,6 @@ class RunStream:
             status=status,
             ttft=self.ttft,
             partial_tokens=self.accumulator.delta_count,
-            deferred_log=self.deferred_log,
         )
 
 
@@ -300,7 +285,6 @@ def _finish(
     status: str,
     ttft: float | None = None,
     partial_tokens: int = 0,
-    deferred_log: bool = False,
 ) -> None:
     choices = completion.get("choices") or [{}]
     first = choices[0] if isinstance(choices[0], dict) else {}
@@ -318,24 +302,17 @@ def _finish(
     run.latency_ms = round((time.perf_counter() - started) * 1000)
     run.ttft_ms = round(ttft * 1000) if ttft is not None else None
     run.finished_at = timezone.now()
-    run_save(run, reservation, deferrable=deferred_log)
+    run_save(run, reservation)
 
 
-def _finish_error(
-    run: Run,
-    error: UpstreamError,
-    started: float,
-    reservation: Reservation,
-    *,
-    deferred_log: bool = False,
-) -> None:
+def _finish_error(run: Run, error: UpstreamError, started: float, reservation: Reservation) -> None:
     run.status = Run.Status.ERROR
     run.error_kind = error.kind
     run.error_message = error.message
     run.http_status = error.status
     run.latency_ms = round((time.perf_counter() - started) * 1000)
     run.finished_at = timezone.now()
-    run_save(run, reservation, deferrable=deferred_log)
+    run_save(run, reservation)
 
 
 def _apply_usage(run: Run, usage, partial_tokens: int) -> None:
