@@ -1,6 +1,7 @@
 import time
 
 from .client import upstream_timer_start
+from .openai_api import dispatch
 
 
 class ServerOverheadMiddleware:
@@ -35,7 +36,5 @@ class OpenAIEndpointMiddleware:
 
     def __call__(self, request):
         if request.path_info.startswith("/v1/"):
-            from .openai_api import dispatch  # the views import models: not at app loading
-
             return dispatch(request)
         return self.get_response(request)
