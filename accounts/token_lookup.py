@@ -23,7 +23,7 @@ def _converters(field) -> tuple:
 
 
 @cache
-def _query() -> tuple[str, list[tuple[type, list, list]]]:
+def _query() -> tuple[str, list[tuple[type, list[str], list[tuple]]]]:
     quote = connection.ops.quote_name
     models = (ApiToken, User, Team)
     shapes = [(model, list(model._meta.concrete_fields)) for model in models]
@@ -43,17 +43,20 @@ def _query() -> tuple[str, list[tuple[type, list, list]]]:
         f"AND EXISTS (SELECT 1 FROM {member} WHERE {member}.team_id = {token}.team_id "
         f"AND {member}.user_id = {token}.user_id)"
     )
-    loaders = [(model, fields, [_converters(f) for f in fields]) for model, fields in shapes]
+    loaders = [
+        (model, [f.attname for f in fields], [_converters(f) for f in fields])
+        for model, fields in shapes
+    ]
     return sql, loaders
 
 
-def _instance(model, fields, converters, values):
+def _instance(model, attnames, converters, values):
     converted = []
     for (column, field_converters), value in zip(converters, values, strict=True):
         for convert in field_converters:
             value = convert(value, column, connection)
         converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+    return model.from_db(connection.alias, attnames, converted)
 
 
 def _fetch_one(sql: str, params: list):
@@ -78,10 +81,10 @@ def active_token_by_hash(token_hash: str) -> ApiToken | None:
     if row is None:
         return None
     instances, start = [], 0
-    for model, fields, converters in loaders:
-        values = row[start : start + len(fields)]
-        instances.append(_instance(model, fields, converters, values))
-        start += len(fields)
+    for model, attnames, converters in loaders:
+        values = row[start : start + len(attnames)]
+        instances.append(_instance(model, attnames, converters, values))
+        start += len(attnames)
     token, user, team = instances
     token.user, token.team = user, team
     return token
