@@ -5,6 +5,7 @@ all of it building the SQL in Python; the query itself takes ~0.1 ms. So the SQL
 once per process from the models' own metadata, and rows are turned into model instances with
 the same converters the ORM applies (SQLite stores UUIDs, datetimes and booleans as text or
 integers), so callers get ordinary `ApiToken` objects with `.user` and `.team` loaded.
+The served site skips even the query for tokens it has checked lately (token_cache.py).
 """
 
 from functools import cache
@@ -13,6 +14,7 @@ import psycopg
 from django.db import connection
 
 from .models import ApiToken, Membership, Team, User
+from .token_cache import token_cache
 
 
 def _converters(field) -> tuple:
@@ -50,13 +52,13 @@ def _query() -> tuple[str, list[tuple[type, list[str], list[tuple]]]]:
     return sql, loaders
 
 
-def _instance(model, attnames, converters, values):
+def _converted(converters, values) -> list:
     converted = []
     for (column, field_converters), value in zip(converters, values, strict=True):
         for convert in field_converters:
             value = convert(value, column, connection)
         converted.append(value)
-    return model.from_db(connection.alias, attnames, converted)
+    return converted
 
 
 def _fetch_one(sql: str, params: list):
@@ -73,18 +75,43 @@ def _fetch_one(sql: str, params: list):
         return cursor.fetchone()
 
 
-def active_token_by_hash(token_hash: str) -> ApiToken | None:
-    """The unrevoked token with this hash, of an active user who is still in its team, with
-    `.user` and `.team` loaded; None otherwise."""
+def _token_values(token_hash: str) -> tuple[tuple, ...] | None:
+    """Each model's field values, as the ORM would load them, or None for no such token."""
     sql, loaders = _query()
     row = _fetch_one(sql, [token_hash])
     if row is None:
         return None
-    instances, start = [], 0
-    for model, attnames, converters in loaders:
-        values = row[start : start + len(attnames)]
-        instances.append(_instance(model, attnames, converters, values))
+    values, start = [], 0
+    for _model, attnames, converters in loaders:
+        values.append(tuple(_converted(converters, row[start : start + len(attnames)])))
         start += len(attnames)
-    token, user, team = instances
+    return tuple(values)
+
+
+def active_token_by_hash(token_hash: str) -> ApiToken | None:
+    """The unrevoked token with this hash, of an active user who is still in its team, with
+    `.user` and `.team` loaded; None otherwise. New instances on every call; the values may
+    come from the served site's token cache (accounts/token_cache.py)."""
+    cache = token_cache()
+    values = cache.get(token_hash, _token_values) if cache else _token_values(token_hash)
+    if values is None:
+        return None
+    _sql, loaders = _query()
+    token, user, team = (
+        model.from_db(connection.alias, attnames, list(model_values))
+        for (model, attnames, _), model_values in zip(loaders, values, strict=True)
+    )
     token.user, token.team = user, team
     return token
+
+
+def active_token_used(token_hash: str, token: ApiToken) -> None:
+    """The token check wrote `token.last_used_at`: a kept copy is brought in step (that
+    write notifies nobody), so the write is not repeated on every call."""
+    cache = token_cache()
+    if cache is None:
+        return
+    _sql, loaders = _query()
+    _model, attnames, _converters = loaders[0]
+    token_values = tuple(getattr(token, attname) for attname in attnames)
+    cache.refresh(token_hash, lambda kept: (token_values, *kept[1:]))

@@ -205,6 +205,9 @@ SPECTACULAR_SETTINGS = {
 SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
 INVITE_LINK_DAYS = env.int("INVITE_LINK_DAYS", default=7)
 TOKEN_LAST_USED_RESOLUTION_SECONDS = 60  # don't write last_used_at on every request
+# The served site keeps checked API tokens in memory this long at most, on PostgreSQL, which
+# notifies every process of changes to them at once (accounts/token_cache.py); 0 = off.
+TOKEN_CACHE_SECONDS = env.float("TOKEN_CACHE_SECONDS", default=60.0)
 
 # Upstream (the default provider). Without a key Octoplay runs in demo mode.
 OCTOPUSX_BASE_URL = env.str("OCTOPUSX_BASE_URL", default="https://octopusx.ai/v1")
