@@ -35,6 +35,10 @@ class OpenAIEndpointMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path_info.startswith("/v1/"):
-            return dispatch(request)
-        return self.get_response(request)
+        if not request.path_info.startswith("/v1/"):
+            return self.get_response(request)
+        response = dispatch(request)
+        if not response.streaming:
+            # As CommonMiddleware would: the server then sends the body as it is, not chunked.
+            response.headers["Content-Length"] = str(len(response.content))
+        return response
