@@ -108,3 +108,16 @@ def test_v1_answers_carry_security_headers_and_set_no_cookies(client, auth):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Octoplay-Overhead-Ms"]
     assert not response.cookies
+
+
+def test_whole_answers_say_their_length_and_streams_do_not(client, auth):
+    """A Content-Length lets the server send an answer as it is rather than chunked."""
+    answer = client.post("/v1/chat/completions", BODY, content_type="application/json", **auth)
+    assert int(answer["Content-Length"]) == len(answer.content)
+    refusal = client.get("/v1/models")
+    assert refusal.status_code == 401 and int(refusal["Content-Length"]) == len(refusal.content)
+    stream = client.post(
+        "/v1/chat/completions", {**BODY, "stream": True}, content_type="application/json", **auth
+    )
+    assert not stream.has_header("Content-Length")
+    b"".join(stream.streaming_content)
