@@ -15,13 +15,15 @@ Safety, in order of importance:
 - Only tokens that passed are kept, never failures: a new token works at once, and garbage
   tokens cannot fill the memory. At most MAX_ENTRIES are kept.
 - Entries also expire (settings.TOKEN_CACHE_SECONDS), bounding any staleness nobody
-  foresaw; the listener checks its connection every few seconds.
+  foresaw. Every few seconds the listener notifies itself and must hear it back: that
+  proves notifications really arrive (they don't through a transaction-mode pooler).
 Left: a change is seen by other processes when PostgreSQL delivers the notification,
 normally within a millisecond or two of its commit.
 """
 
 import logging
 import os
+import secrets
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -37,6 +39,7 @@ CHANNEL = "octoplay_auth"
 LISTENER_NAME = "octoplay-token-cache"  # its connection's application_name in pg_stat_activity
 MAX_ENTRIES = 10_000
 RECONNECT_DELAYS = (0.5, 1, 2, 5, 10)
+PING_TIMEOUT = 2.0
 
 
 class TokenCache:
@@ -120,6 +123,18 @@ class TokenCache:
                 threading.Thread(target=self._listen, name="token-cache", daemon=True).start()
                 self._pid = os.getpid()
 
+    def _ping(self, conn: psycopg.Connection, channel: str) -> None:
+        """Notify ourselves and hear it back, handling changes heard meanwhile. Proves the
+        whole path works, not just the connection: behind a pooler in transaction mode
+        (PgBouncer) LISTEN is accepted, but notifications never come back."""
+        conn.execute("SELECT pg_notify(%s, '')", [channel])
+        for notification in conn.notifies(timeout=PING_TIMEOUT):
+            if notification.channel == CHANNEL:
+                self.clear()
+            else:
+                return
+        raise ConnectionError(f"PostgreSQL did not notify back within {PING_TIMEOUT:g} s")
+
     def _set_listening(self, listening: bool) -> None:
         with self._lock:
             self._entries.clear()
@@ -132,13 +147,17 @@ class TokenCache:
         while not self._stopping.is_set():
             try:
                 with self._connect() as conn:
+                    ping = f"{CHANNEL}_ping_{os.getpid()}_{secrets.token_hex(4)}"
                     conn.execute(f"LISTEN {CHANNEL}")
+                    conn.execute(f"LISTEN {ping}")
+                    self._ping(conn, ping)
                     self._set_listening(True)
                     failures = 0
                     while not self._stopping.is_set():
-                        for _notification in conn.notifies(timeout=self._ping_seconds):
-                            self.clear()
-                        conn.execute("SELECT 1")  # a connection that died shows up here
+                        for notification in conn.notifies(timeout=self._ping_seconds):
+                            if notification.channel == CHANNEL:
+                                self.clear()
+                        self._ping(conn, ping)
             except Exception as error:  # noqa: BLE001 - any failure: stop trusting, retry
                 logger.warning("Token cache off until PostgreSQL is listened to again: %s", error)
             finally:

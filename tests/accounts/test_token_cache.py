@@ -185,6 +185,29 @@ def test_without_its_listening_connection_the_cache_is_not_used(cache):
 
 
 @on_postgresql
+def test_no_cache_when_notifications_do_not_come_back(transactional_db):
+    """LISTEN can be accepted while nothing is ever delivered (a transaction-mode pooler,
+    here a connection left inside a transaction): the self-notification never arrives, so
+    the cache is never trusted."""
+    from accounts.token_cache import _listener_connection
+
+    def connect_inside_a_transaction():
+        conn = _listener_connection()
+        conn.autocommit = False  # LISTEN and NOTIFY wait for a commit that never comes
+        return conn
+
+    cache = TokenCache(ttl=60, connect=connect_inside_a_transaction, ping=0.1)
+    try:
+        assert not cache.wait_for(lambda c: c.listening, timeout=3)
+        fetch = CountingFetch()
+        cache.get("hash", fetch)
+        cache.get("hash", fetch)
+        assert fetch.calls == 2
+    finally:
+        cache.stop()
+
+
+@on_postgresql
 def test_entries_expire(transactional_db):
     from accounts.token_cache import _listener_connection
 
