@@ -73,7 +73,6 @@ def octoplay(
     bearer_token, env). The database is `database_url`, else DATABASE_URL, else a temporary
     SQLite file. Threads default to playground/gunicorn.conf.py's, as `make run` and
     production use them."""
-    port = free_port()
     env = dict(os.environ)
     with tempfile.TemporaryDirectory() as tmp:
         if database_url:
@@ -120,28 +119,45 @@ def octoplay(
             capture_output=True,
             text=True,
         ).stdout.strip()
-        server = subprocess.Popen(
-            [
-                str(Path(PYTHON).parent / "gunicorn"),
-                "playground.wsgi",
-                "--config",
-                "playground/gunicorn.conf.py",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--access-logfile",
-                "/dev/null",
-            ],
-            cwd=ROOT,
-            env=env,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_for(f"{base}/healthz")
+        with gunicorn("playground.wsgi", env) as base:
             yield base, token, env
-        finally:
-            server.terminate()
-            server.wait()
+
+
+@contextmanager
+def gunicorn(app: str, env: dict, *, ready_path: str = "/healthz"):
+    """`app` under gunicorn with Octoplay's own configuration, as `make run` serves it,
+    stopped gracefully (SIGTERM) on exit; yields its base URL."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            app,
+            "--config",
+            "playground/gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "/dev/null",
+        ],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}{ready_path}")
+        yield base
+    finally:
+        server.terminate()
+        server.wait()
+
+
+@contextmanager
+def floor_proxy(upstream_base: str, *, workers: int = 2):
+    """bench/floor_proxy.py under the same gunicorn as Octoplay; yields its /v1 base URL."""
+    env = dict(os.environ, FLOOR_UPSTREAM=upstream_base, WEB_CONCURRENCY=str(workers))
+    with gunicorn("bench.floor_proxy:application", env, ready_path="/v1/models") as base:
+        yield f"{base}/v1"
 
 
 def percentile(values: list[float], pct: float) -> float:

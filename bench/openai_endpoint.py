@@ -2,7 +2,9 @@
 
 Starts the fake upstream (zero latency) and Octoplay under gunicorn, logging to PostgreSQL
 (BENCH_DATABASE_URL, default a fresh octoplay_bench_v1 database on 127.0.0.1), and measures:
-  1. added latency p50/p99 at concurrency 1 and 32, non-streaming;
+  1. added latency p50/p99 at concurrency 1 and 32, non-streaming; at concurrency 1 beside
+     the floor, a bare Python proxy on the same server and HTTP client (bench/floor_proxy.py),
+     so that Octoplay's own share shows apart from what any such proxy costs;
   2. requests per second sustained at concurrency 32, errors, and runs logged (counted);
   3. streaming time to first token, added;
   4. a second upstream sending 64 chunks 20 ms apart: chunks must arrive as 64 with the same
@@ -28,7 +30,13 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench._harness import describe, fake_upstream, octoplay, percentile  # noqa: E402
+from bench._harness import (  # noqa: E402
+    describe,
+    fake_upstream,
+    floor_proxy,
+    octoplay,
+    percentile,
+)
 
 DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/octoplay_bench_v1")
 BODY = {
@@ -101,15 +109,15 @@ def latency(s, url, concurrency: int, n: int) -> list[float]:
         return list(pool.map(lambda _: call(s, url, BODY), range(n)))
 
 
-def latency_interleaved(direct, upstream, through, v1, n: int, block: int = 50) -> tuple:
-    """Blocks of calls each way in turn, so both sides see the same stretches of a machine
-    whose speed drifts (a shared VM); blocks, not single calls, so that neither side is
-    measured while the other's leftover work still runs."""
-    d, p = [], []
+def latency_interleaved(targets: list[tuple[requests.Session, str]], n: int, block: int = 50):
+    """Blocks of calls to each target in turn, so all see the same stretches of a machine
+    whose speed drifts (a shared VM); blocks, not single calls, so that none is measured
+    while another's leftover work still runs. One list of latencies per target."""
+    results = [[] for _ in targets]
     for _ in range(n // block):
-        d += [call(direct, upstream, BODY) for _ in range(block)]
-        p += [call(through, v1, BODY) for _ in range(block)]
-    return d, p
+        for (s, url), latencies in zip(targets, results, strict=True):
+            latencies += [call(s, url, BODY) for _ in range(block)]
+    return results
 
 
 def throughput(s, url, seconds: float = 10.0, concurrency: int = 32) -> tuple[float, int, int]:
@@ -178,27 +186,37 @@ def concurrent_streams(s, url, count: int) -> tuple[int, float, float]:
 def main() -> None:
     fresh_database()
     os.environ["DATABASE_URL"] = DB
-    with fake_upstream() as upstream, octoplay(upstream) as (site, token, _env):
-        direct, through = session("sk-bench"), session(token)
+    with (
+        fake_upstream() as upstream,
+        floor_proxy(upstream) as floor,
+        octoplay(upstream) as (site, token, _env),
+    ):
+        direct, through, bare = session("sk-bench"), session(token), session("sk-bench")
         through.answered = Answered()
         v1 = f"{site}/v1"
-        latency(direct, upstream, 4, 100), latency(through, v1, 4, 100)  # warm up
+        for s, url in ((direct, upstream), (bare, floor), (through, v1)):
+            latency(s, url, 4, 100)  # warm up
         print("OpenAI-compatible endpoint vs the upstream directly (fake upstream, zero latency)")
-        for concurrency, n in ((1, 1000), (32, 1500)):
-            if concurrency == 1:
-                d, p = latency_interleaved(direct, upstream, through, v1, n)
-            else:
-                d, p = (
-                    latency(direct, upstream, concurrency, n),
-                    latency(through, v1, concurrency, n),
-                )
-            print(f"\n[non-stream, concurrency {concurrency}, {n} calls]")
-            print(f"  direct   : {describe(d)}")
-            print(f"  via /v1  : {describe(p)}")
-            print(
-                f"  added    : p50 {statistics.median(p) - statistics.median(d):6.2f} ms   "
-                f"p99 {percentile(p, 99) - percentile(d, 99):6.2f} ms"
-            )
+        d, f, p = latency_interleaved([(direct, upstream), (bare, floor), (through, v1)], 1500)
+        print("\n[non-stream, concurrency 1, 1500 calls each, alternating blocks]")
+        print(f"  direct   : {describe(d)}")
+        print(f"  floor    : {describe(f)}   (bare Python proxy, same server and client)")
+        print(f"  via /v1  : {describe(p)}")
+        added, floor_added = (statistics.median(x) - statistics.median(d) for x in (p, f))
+        added_p99 = percentile(p, 99) - percentile(d, 99)
+        print(
+            f"  added    : p50 {added:6.2f} ms   p99 {added_p99:6.2f} ms   (the floor adds "
+            f"{floor_added:.2f} ms; Octoplay's own work {added - floor_added:.2f} ms)"
+        )
+        n = 1500
+        d, p = latency(direct, upstream, 32, n), latency(through, v1, 32, n)
+        print(f"\n[non-stream, concurrency 32, {n} calls]")
+        print(f"  direct   : {describe(d)}")
+        print(f"  via /v1  : {describe(p)}")
+        print(
+            f"  added    : p50 {statistics.median(p) - statistics.median(d):6.2f} ms   "
+            f"p99 {percentile(p, 99) - percentile(d, 99):6.2f} ms"
+        )
         before, _ = runs_settled(through.answered.total)  # earlier phases' runs all written
         rate_d, _, err_d = throughput(direct, upstream)
         rate_p, count, err_p = throughput(through, v1)
