@@ -5,7 +5,8 @@ Starts the fake upstream (zero latency) and Octoplay under gunicorn, logging to 
   1. added latency p50/p99 at concurrency 1 and 32, non-streaming; at concurrency 1 beside
      the floor, a bare Python proxy on the same server and HTTP client (bench/floor_proxy.py),
      so that Octoplay's own share shows apart from what any such proxy costs;
-  2. requests per second sustained at concurrency 32, errors, and runs logged (counted);
+  2. requests per second sustained at concurrency 32 (the floor's too), errors, and runs
+     logged (counted);
   3. streaming time to first token, added;
   4. a second upstream sending 64 chunks 20 ms apart: chunks must arrive as 64 with the same
      spacing (added gap p99), and 200 such streams open at once, none stalled;
@@ -219,11 +220,13 @@ def main() -> None:
         )
         before, _ = runs_settled(through.answered.total)  # earlier phases' runs all written
         rate_d, _, err_d = throughput(direct, upstream)
+        rate_f, _, err_f = throughput(bare, floor)
         rate_p, count, err_p = throughput(through, v1)
         after, waited = runs_settled(before + count)
         logged = after - before
         print("\n[sustained, concurrency 32, 10 s]")
         print(f"  direct   : {rate_d:6.0f} req/s, {err_d} errors")
+        print(f"  floor    : {rate_f:6.0f} req/s, {err_f} errors")
         print(
             f"  via /v1  : {rate_p:6.0f} req/s, {err_p} errors, {count} answered, "
             f"{logged} runs logged ({'exactly one each' if logged == count else 'MISMATCH'}; "

@@ -5,6 +5,8 @@ These run against PostgreSQL's real LISTEN/NOTIFY and the triggers of migration 
 committed transactions (transactional_db), as the served site sees them.
 """
 
+from contextlib import contextmanager
+
 import psycopg
 import pytest
 from django.db import connection
@@ -14,6 +16,7 @@ from accounts.services import token_authenticate, token_create, token_revoke
 from accounts.token_cache import (
     LISTENER_NAME,
     TokenCache,
+    _listener_connection,
     token_cache_disable,
     token_cache_enable,
 )
@@ -184,43 +187,44 @@ def test_without_its_listening_connection_the_cache_is_not_used(cache):
     assert fetch.calls == 3  # kept again once listening
 
 
+@contextmanager
+def own_cache(*, ttl: float, connect=_listener_connection):
+    """A cache apart from the site's, for settings the site never has."""
+    cache = TokenCache(ttl=ttl, connect=connect, ping=0.1)
+    try:
+        yield cache
+    finally:
+        cache.stop()
+        cache.wait_for(lambda c: not c.listening)
+
+
 @on_postgresql
 def test_no_cache_when_notifications_do_not_come_back(transactional_db):
     """LISTEN can be accepted while nothing is ever delivered (a transaction-mode pooler,
     here a connection left inside a transaction): the self-notification never arrives, so
     the cache is never trusted."""
-    from accounts.token_cache import _listener_connection
 
     def connect_inside_a_transaction():
         conn = _listener_connection()
         conn.autocommit = False  # LISTEN and NOTIFY wait for a commit that never comes
         return conn
 
-    cache = TokenCache(ttl=60, connect=connect_inside_a_transaction, ping=0.1)
-    try:
+    with own_cache(ttl=60, connect=connect_inside_a_transaction) as cache:
         assert not cache.wait_for(lambda c: c.listening, timeout=3)
         fetch = CountingFetch()
         cache.get("hash", fetch)
         cache.get("hash", fetch)
         assert fetch.calls == 2
-    finally:
-        cache.stop()
 
 
 @on_postgresql
 def test_entries_expire(transactional_db):
-    from accounts.token_cache import _listener_connection
-
-    cache = TokenCache(ttl=0, connect=_listener_connection, ping=0.1)
-    try:
+    with own_cache(ttl=0) as cache:
         assert cache.wait_for(lambda c: c.listening)
         fetch = CountingFetch()
         cache.get("hash", fetch)
         cache.get("hash", fetch)
         assert fetch.calls == 2
-    finally:
-        cache.stop()
-        cache.wait_for(lambda c: not c.listening)
 
 
 def test_no_cache_where_changes_cannot_be_heard(db, settings):
