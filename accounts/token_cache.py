@@ -43,7 +43,7 @@ PING_TIMEOUT = 2.0
 
 
 class TokenCache:
-    def __init__(self, *, ttl: float, connect: Callable[[], psycopg.Connection], ping=5.0):
+    def __init__(self, *, ttl: float, connect: Callable[[], psycopg.Connection], ping: float = 5.0):
         self.ttl = ttl
         self._connect = connect
         self._ping_seconds = ping
