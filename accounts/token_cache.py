@@ -86,9 +86,13 @@ class TokenCache:
 
     def clear(self) -> None:
         with self._lock:
-            self._entries.clear()
-            self._generation += 1
-            self._changed.notify_all()
+            self._forget()
+
+    def _forget(self) -> None:
+        """Drop every entry and make checks in flight not store theirs. Hold the lock."""
+        self._entries.clear()
+        self._generation += 1
+        self._changed.notify_all()
 
     # State, for tests and the admin of a running site
 
@@ -118,8 +122,8 @@ class TokenCache:
             return
         with self._lock:
             if self._pid != os.getpid():
-                self._entries.clear()
                 self._listening = False
+                self._forget()
                 threading.Thread(target=self._listen, name="token-cache", daemon=True).start()
                 self._pid = os.getpid()
 
@@ -137,10 +141,8 @@ class TokenCache:
 
     def _set_listening(self, listening: bool) -> None:
         with self._lock:
-            self._entries.clear()
-            self._generation += 1
             self._listening = listening
-            self._changed.notify_all()
+            self._forget()
 
     def _listen(self) -> None:
         failures = 0
@@ -167,12 +169,12 @@ class TokenCache:
             self._stopping.wait(delay)
 
 
-def _listener_connection() -> psycopg.Connection:
+def _listener_connection(application_name: str = LISTENER_NAME) -> psycopg.Connection:
     """A connection of its own, outside Django's pool: it waits on LISTEN for good."""
     params = connection.get_connection_params()
     for option in ("cursor_factory", "prepare_threshold", "context"):
         params.pop(option, None)
-    return psycopg.connect(**params, autocommit=True, application_name=LISTENER_NAME)
+    return psycopg.connect(**params, autocommit=True, application_name=application_name)
 
 
 _cache: TokenCache | None = None

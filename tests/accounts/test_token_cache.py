@@ -7,7 +7,6 @@ committed transactions (transactional_db), as the served site sees them.
 
 from contextlib import contextmanager
 
-import psycopg
 import pytest
 from django.db import connection
 
@@ -120,10 +119,7 @@ def test_a_committed_change_is_refused_at_once(cache, token, change):
 def test_a_change_made_in_raw_sql_elsewhere_is_heard_too(cache, token):
     created, secret = token
     assert token_authenticate(secret) is not None
-    params = connection.get_connection_params()
-    for option in ("cursor_factory", "prepare_threshold", "context"):
-        params.pop(option)
-    with psycopg.connect(**params, autocommit=True) as psql:  # as a person in psql would
+    with _listener_connection(application_name="psql") as psql:  # as a person would
         _changed_after(
             cache,
             lambda: psql.execute(
