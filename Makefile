@@ -46,7 +46,7 @@ test: install
 
 # SmolLM2-135M-Instruct served by llama.cpp on http://127.0.0.1:8081/v1 (add it as a provider).
 local-model: install
-	$(PY) -m completions.local_model --port 8081
+	$(PY) -m demo.local_model --port 8081
 
 # What POST /api/completions/ adds over calling the upstream directly (see README).
 bench-completions: install

@@ -44,7 +44,13 @@ class Role(models.TextChoices):
     MEMBER = "member", "Member"
 
 
-MANAGER_ROLES = (Role.OWNER, Role.ADMIN)
+# Who may do what in a team, stated once: owners and admins manage it (members, invite links,
+# budgets, protected template labels, everyone's usage); only owners make or unmake owners.
+MANAGER_ROLES = frozenset({Role.OWNER, Role.ADMIN})
+
+
+def role_can_manage(role: str | None) -> bool:
+    return role in MANAGER_ROLES
 
 
 class TeamQuerySet(models.QuerySet):
@@ -93,6 +99,15 @@ class Team(models.Model):
     def is_personal(self) -> bool:
         return self.personal_owner_id is not None
 
+    # For teams loaded through accounts.selectors, annotated with the viewer's `my_role`.
+    @property
+    def viewer_can_manage(self) -> bool:
+        return role_can_manage(getattr(self, "my_role", None))
+
+    @property
+    def viewer_is_owner(self) -> bool:
+        return getattr(self, "my_role", None) == Role.OWNER
+
 
 class Membership(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
@@ -111,7 +126,7 @@ class Membership(models.Model):
 
     @property
     def can_manage(self) -> bool:
-        return self.role in MANAGER_ROLES
+        return role_can_manage(self.role)
 
 
 class InviteLink(models.Model):

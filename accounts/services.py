@@ -77,10 +77,11 @@ def membership_get(*, user: User, team: Team) -> Membership | None:
     return Membership.objects.filter(team=team, user=user).first()
 
 
-def _manager_membership(*, actor: User, team: Team) -> Membership:
-    membership = membership_get(user=actor, team=team)
+def team_manager_require(*, user: User, team: Team, action: str = "do that") -> Membership:
+    """The user's membership, checked now, if they manage the team; PermissionDenied if not."""
+    membership = membership_get(user=user, team=team)
     if membership is None or not membership.can_manage:
-        raise PermissionDenied("Only team owners and admins can do that.")
+        raise PermissionDenied(f"Only team owners and admins can {action}.")
     return membership
 
 
@@ -107,7 +108,7 @@ def team_create(*, user: User, name: str) -> Team:
 
 
 def team_rename(*, actor: User, team: Team, name: str) -> Team:
-    _manager_membership(actor=actor, team=team)
+    team_manager_require(user=actor, team=team)
     _reject_personal(team)
     name = name.strip()
     if not name:
@@ -122,7 +123,7 @@ def team_rename(*, actor: User, team: Team, name: str) -> Team:
 
 def member_add(*, actor: User, team: Team, identifier: str, role: str = Role.MEMBER) -> Membership:
     """Add an existing user, found by username or email, to the team."""
-    actor_membership = _manager_membership(actor=actor, team=team)
+    actor_membership = team_manager_require(user=actor, team=team)
     _reject_personal(team)
     _check_role_grant(actor_membership, role)
     identifier = identifier.strip()
@@ -155,7 +156,7 @@ def _lock_owners(team: Team) -> int:
 
 
 def member_role_change(*, actor: User, membership: Membership, role: str) -> Membership:
-    actor_membership = _manager_membership(actor=actor, team=membership.team)
+    actor_membership = team_manager_require(user=actor, team=membership.team)
     _check_role_grant(actor_membership, role)
     if membership.role == Role.OWNER and actor_membership.role != Role.OWNER:
         raise PermissionDenied("Only owners can change an owner's role.")
@@ -172,7 +173,7 @@ def member_remove(*, actor: User, membership: Membership) -> None:
     if membership.user_id == actor.pk:
         team_leave(user=actor, team=membership.team)
         return
-    actor_membership = _manager_membership(actor=actor, team=membership.team)
+    actor_membership = team_manager_require(user=actor, team=membership.team)
     if membership.role == Role.OWNER and actor_membership.role != Role.OWNER:
         raise PermissionDenied("Only owners can remove an owner.")
     with transaction.atomic():
@@ -209,7 +210,7 @@ def invite_link_create(
     *, actor: User, team: Team, role: str = Role.MEMBER
 ) -> tuple[InviteLink, str]:
     """Returns the link and its secret; only the hash is kept, so the secret is shown once."""
-    actor_membership = _manager_membership(actor=actor, team=team)
+    actor_membership = team_manager_require(user=actor, team=team)
     _reject_personal(team)
     _check_role_grant(actor_membership, role)
     secret = ApiToken.generate_secret().removeprefix(ApiToken.PREFIX)
@@ -242,7 +243,7 @@ def invite_link_accept(*, user: User, secret: str) -> Team:
 
 
 def invite_link_revoke(*, actor: User, link: InviteLink) -> None:
-    _manager_membership(actor=actor, team=link.team)
+    team_manager_require(user=actor, team=link.team)
     if link.revoked_at is None:
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at"])

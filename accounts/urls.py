@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import team_views, views
+from . import views
 
 account_patterns = [
     path("signup/", views.signup, name="signup"),
@@ -13,22 +13,22 @@ account_patterns = [
 ]
 
 team_patterns = [
-    path("", team_views.team_list, name="team_list"),
-    path("switch/", team_views.team_switch, name="team_switch"),
-    path("join/<str:secret>/", team_views.invite_accept, name="invite_accept"),
-    path("<uuid:team_id>/", team_views.team_detail, name="team_detail"),
-    path("<uuid:team_id>/rename/", team_views.team_rename, name="team_rename"),
-    path("<uuid:team_id>/members/add/", team_views.member_add, name="member_add"),
-    path("<uuid:team_id>/members/<str:username>/role/", team_views.member_role, name="member_role"),
+    path("", views.team_list, name="team_list"),
+    path("switch/", views.team_switch, name="team_switch"),
+    path("join/<str:secret>/", views.invite_accept, name="invite_accept"),
+    path("<uuid:team_id>/", views.team_detail, name="team_detail"),
+    path("<uuid:team_id>/rename/", views.team_rename, name="team_rename"),
+    path("<uuid:team_id>/members/add/", views.member_add, name="member_add"),
+    path("<uuid:team_id>/members/<str:username>/role/", views.member_role, name="member_role"),
     path(
         "<uuid:team_id>/members/<str:username>/remove/",
-        team_views.member_remove,
+        views.member_remove,
         name="member_remove",
     ),
-    path("<uuid:team_id>/invites/", team_views.invite_link_create, name="invite_link_create"),
+    path("<uuid:team_id>/invites/", views.invite_link_create, name="invite_link_create"),
     path(
         "<uuid:team_id>/invites/<uuid:link_id>/revoke/",
-        team_views.invite_link_revoke,
+        views.invite_link_revoke,
         name="invite_link_revoke",
     ),
 ]

@@ -1,15 +1,26 @@
-"""Account pages: sign-up, profile, API tokens. Team pages live in team_views.py."""
+"""Account pages (sign-up, profile, API tokens) and team pages (list and create, members
+and roles, invite links, switching, joining)."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .forms import ProfileForm, SignupForm, TokenForm
+from .forms import (
+    InviteLinkForm,
+    MemberAddForm,
+    ProfileForm,
+    RoleForm,
+    SignupForm,
+    TeamForm,
+    TokenForm,
+)
 
 
 def signup(request):
@@ -76,3 +87,187 @@ def token_revoke(request, token_id):
     token = services.token_revoke(token=selectors.token_for_user(request.user, token_id))
     messages.success(request, f"Token “{token.name}” revoked. Scripts using it now get 401.")
     return redirect("token_list")
+
+
+# Teams
+
+
+def _error_text(error: ValidationError | PermissionDenied) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or "You don't have permission to do that."
+
+
+@login_required
+def team_list(request):
+    services.personal_team_get(request.user)
+    form = TeamForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            team = services.team_create(user=request.user, name=form.cleaned_data["name"])
+        except ValidationError as error:
+            form.add_error("name", error.message_dict.get("name", error.messages))
+        else:
+            services.active_team_set(user=request.user, team=team)
+            messages.success(request, f"Team “{team.name}” created and made your active team.")
+            return redirect("team_detail", team_id=team.pk)
+    teams = selectors.teams_with_role(request.user)
+    return render(request, "accounts/team_list.html", {"teams": teams, "form": form})
+
+
+@login_required
+def team_detail(request, team_id):
+    team = selectors.team_for_user(request.user, team_id)
+    can_manage = team.viewer_can_manage and not team.is_personal
+    context = {
+        "team": team,
+        "members": selectors.team_members(team),
+        "can_manage": can_manage,
+        "is_owner": team.viewer_is_owner,
+        "member_form": MemberAddForm(),
+        "link_form": InviteLinkForm(),
+        "invite_links": selectors.invite_links_for_team(team) if can_manage else [],
+        "rename_form": TeamForm(initial={"name": team.name}),
+        "new_invite_url": None,
+    }
+    return render(request, "accounts/team_detail.html", context)
+
+
+def _team_action(request, team_id, action) -> "redirect":
+    """Run a service call for a team page form; report its outcome as a message."""
+    team = selectors.team_for_user(request.user, team_id)
+    try:
+        success = action(team)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _error_text(error))
+    else:
+        if success:
+            messages.success(request, success)
+    return redirect("team_detail", team_id=team.pk)
+
+
+@require_POST
+@login_required
+def team_rename(request, team_id):
+    form = TeamForm(request.POST)
+
+    def action(team):
+        if not form.is_valid():
+            raise ValidationError("Give the team a name.")
+        services.team_rename(actor=request.user, team=team, name=form.cleaned_data["name"])
+        return "Team renamed."
+
+    return _team_action(request, team_id, action)
+
+
+@require_POST
+@login_required
+def member_add(request, team_id):
+    form = MemberAddForm(request.POST)
+
+    def action(team):
+        if not form.is_valid():
+            raise ValidationError("Enter a username or email and a role.")
+        membership = services.member_add(
+            actor=request.user,
+            team=team,
+            identifier=form.cleaned_data["user"],
+            role=form.cleaned_data["role"],
+        )
+        return f"{membership.user.username} added as {membership.get_role_display().lower()}."
+
+    return _team_action(request, team_id, action)
+
+
+@require_POST
+@login_required
+def member_role(request, team_id, username):
+    form = RoleForm(request.POST)
+
+    def action(team):
+        if not form.is_valid():
+            raise ValidationError("Choose a valid role.")
+        membership = selectors.membership_for_team(team, username)
+        services.member_role_change(
+            actor=request.user, membership=membership, role=form.cleaned_data["role"]
+        )
+        return f"{username} is now {membership.get_role_display().lower()}."
+
+    return _team_action(request, team_id, action)
+
+
+@require_POST
+@login_required
+def member_remove(request, team_id, username):
+    team = selectors.team_for_user(request.user, team_id)
+    membership = selectors.membership_for_team(team, username)
+    leaving = membership.user_id == request.user.pk
+    try:
+        services.member_remove(actor=request.user, membership=membership)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _error_text(error))
+        return redirect("team_detail", team_id=team.pk)
+    if leaving:
+        messages.success(request, f"You left {team.name}.")
+        return redirect("team_list")
+    messages.success(request, f"{username} removed from {team.name}.")
+    return redirect("team_detail", team_id=team.pk)
+
+
+@require_POST
+@login_required
+def invite_link_create(request, team_id):
+    team = selectors.team_for_user(request.user, team_id)
+    form = InviteLinkForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Choose a valid role.")
+        link, secret = services.invite_link_create(
+            actor=request.user, team=team, role=form.cleaned_data["role"]
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _error_text(error))
+        return redirect("team_detail", team_id=team.pk)
+    # Rendered once, in this response: only the hash is stored.
+    context = {
+        "team": team,
+        "link": link,
+        "invite_url": request.build_absolute_uri(reverse("invite_accept", args=[secret])),
+    }
+    return render(request, "accounts/invite_link_created.html", context)
+
+
+@require_POST
+@login_required
+def invite_link_revoke(request, team_id, link_id):
+    def action(team):
+        link = get_object_or_404(selectors.invite_links_for_team(team), pk=link_id)
+        services.invite_link_revoke(actor=request.user, link=link)
+        return "Invite link revoked."
+
+    return _team_action(request, team_id, action)
+
+
+@login_required
+def invite_accept(request, secret):
+    link = services.invite_link_find(secret)
+    if link is None:
+        return render(request, "accounts/invite_invalid.html", status=404)
+    if request.method == "POST":
+        team = services.invite_link_accept(user=request.user, secret=secret)
+        services.active_team_set(user=request.user, team=team)
+        messages.success(request, f"You joined {team.name}.")
+        return redirect("team_detail", team_id=team.pk)
+    already = services.membership_get(user=request.user, team=link.team) is not None
+    return render(request, "accounts/invite_accept.html", {"link": link, "already": already})
+
+
+@require_POST
+@login_required
+def team_switch(request):
+    team = selectors.team_for_user(request.user, request.POST.get("team"))
+    services.active_team_set(user=request.user, team=team)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = reverse("home")
+    return redirect(next_url)

@@ -40,7 +40,7 @@ def fake_upstream(*, chunk_delay: float = 0.0, api_key: str = "sk-bench"):
         [
             PYTHON,
             "-m",
-            "completions.fake_upstream",
+            "demo.fake_upstream",
             "--port",
             str(port),
             "--api-key",

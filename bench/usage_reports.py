@@ -140,7 +140,7 @@ def main() -> None:
 
     import csv
 
-    from completions.reports import range_from, usage_rows, usage_scope
+    from usage.reports import range_from, usage_rows, usage_scope
 
     owner, team = users[0], teams[0]
     scope, _ = usage_scope(viewer=owner, team=team)

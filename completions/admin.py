@@ -1,9 +1,7 @@
 from django import forms
 from django.contrib import admin
-from django.utils import timezone
 
-from .budgets import budget_status
-from .models import Budget, ModelPrice, Provider, Run
+from .models import Provider, Run
 
 
 class ProviderForm(forms.ModelForm):
@@ -66,30 +64,3 @@ class RunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
-
-
-@admin.register(ModelPrice)
-class ModelPriceAdmin(admin.ModelAdmin):
-    list_display = (
-        "provider",
-        "model",
-        "input_per_million",
-        "output_per_million",
-        "effective_from",
-    )
-    list_filter = ("provider",)
-    search_fields = ("model",)
-
-
-@admin.register(Budget)
-class BudgetAdmin(admin.ModelAdmin):
-    """Site staff set budgets for any team or user; team owners/admins use the API/team page."""
-
-    list_display = ("__str__", "team", "user", "metric", "limit", "period", "current_use")
-    list_filter = ("metric", "period")
-    raw_id_fields = ("team", "user", "created_by")
-
-    @admin.display(description="Used this period (incl. held)")
-    def current_use(self, budget) -> str:
-        status = budget_status(budget, timezone.now())
-        return f"{status.used + status.reserved:f} ({status.fraction:.0%})"

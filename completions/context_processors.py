@@ -1,19 +1,5 @@
-from django.utils import timezone
-
-from accounts.services import active_team_get
-
-from .budgets import budget_warnings
 from .demo import demo_mode_on
 
 
 def demo_mode(request) -> dict:
     return {"demo_mode": demo_mode_on()}
-
-
-def budgets(request) -> dict:
-    """Budgets at 80% or more, for the banner every page shows."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {}
-    team = active_team_get(user)
-    return {"budget_warnings": budget_warnings(user=user, team=team, now=timezone.now())}

@@ -18,7 +18,7 @@ def demo_base_url() -> str:
     global _server
     with _lock:
         if _server is None:
-            from .fake_upstream import FakeUpstream
+            from demo.fake_upstream import FakeUpstream
 
             _server = FakeUpstream(chunk_delay=settings.DEMO_CHUNK_DELAY, record=False).start()
     return _server.base_url

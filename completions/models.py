@@ -3,35 +3,15 @@
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from budgets.models import ClearsCacheOnChange
+
 from . import crypto
 
 PROVIDERS_CACHE_KEY = "providers:active"
-PRICES_CACHE_KEY = "prices:all"
-BUDGET_OWNERS_CACHE_KEY = "budgets:owners"
-
-
-class ClearsCacheOnChange(models.Model):
-    """For small tables read on every completion and cached: any change clears the cache.
-    (Bulk queryset updates bypass this; the cache then refreshes within its timeout.)"""
-
-    cache_key = ""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        cache.delete(self.cache_key)
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        cache.delete(self.cache_key)
-        return result
 
 
 slug_validator = RegexValidator(r"^[a-z0-9][a-z0-9-]{0,39}$", "Lower-case letters, digits, dashes.")
@@ -68,30 +48,6 @@ class Provider(ClearsCacheOnChange):
     @property
     def api_key(self) -> str:
         return crypto.decrypt(self.api_key_encrypted) if self.api_key_encrypted else ""
-
-
-class ModelPrice(ClearsCacheOnChange):
-    """Price per million tokens for one provider's model, from a date on. Add a new row to
-    change a price: runs keep the price that was in force when they ran."""
-
-    provider = models.CharField(max_length=40, help_text="Provider slug, e.g. octopusx or demo.")
-    model = models.CharField(max_length=200)
-    input_per_million = models.DecimalField(max_digits=12, decimal_places=6)
-    output_per_million = models.DecimalField(max_digits=12, decimal_places=6)
-    effective_from = models.DateTimeField(default=timezone.now)
-
-    cache_key = PRICES_CACHE_KEY
-
-    class Meta:
-        ordering = ["provider", "model", "-effective_from"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["provider", "model", "effective_from"], name="unique_price_start"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.provider}/{self.model} from {self.effective_from:%Y-%m-%d}"
 
 
 class RunQuerySet(models.QuerySet):
@@ -184,74 +140,3 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model} {self.status} {self.started_at:%Y-%m-%d %H:%M}"
-
-    @property
-    def logged_after_answer(self) -> bool:
-        """The OpenAI-compatible endpoint answers with the upstream's body, no run id, so no
-        one can ask for its runs before they are saved: they are written once, when they end,
-        and may be written after the answer (completions/run_log.py)."""
-        return self.source == self.Source.OPENAI
-
-
-class Budget(ClearsCacheOnChange):
-    """A spending limit for a team or for a user (across all their teams), per period."""
-
-    class Metric(models.TextChoices):
-        TOKENS = "tokens", "Tokens"
-        COST = "cost", "Cost"
-
-    class Period(models.TextChoices):
-        DAILY = "daily", "Daily"
-        WEEKLY = "weekly", "Weekly"
-        MONTHLY = "monthly", "Monthly"
-
-    team = models.ForeignKey(
-        "accounts.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="budgets"
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="budgets",
-    )
-    metric = models.CharField(max_length=10, choices=Metric.choices, default=Metric.TOKENS)
-    limit = models.DecimalField(max_digits=16, decimal_places=6)
-    period = models.CharField(max_length=10, choices=Period.choices, default=Period.MONTHLY)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    cache_key = BUDGET_OWNERS_CACHE_KEY
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(team__isnull=False, user__isnull=True)
-                | models.Q(team__isnull=True, user__isnull=False),
-                name="budget_for_team_or_user",
-            )
-        ]
-
-    def __str__(self) -> str:
-        owner = self.team or self.user
-        return f"{owner}: {self.limit:g} {self.metric} {self.period}"
-
-
-class BudgetWindow(models.Model):
-    """One budget's running totals for one period. `reserved` holds the worst case of runs
-    still in flight; it is settled to their real usage when they finish."""
-
-    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="windows")
-    starts_at = models.DateTimeField()
-    used = models.DecimalField(max_digits=16, decimal_places=6, default=0)
-    reserved = models.DecimalField(max_digits=16, decimal_places=6, default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["budget", "starts_at"], name="unique_budget_window")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.budget} from {self.starts_at:%Y-%m-%d}"

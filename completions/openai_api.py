@@ -14,8 +14,8 @@ from django.http import JsonResponse
 
 from accounts.authentication import bearer_secret
 from accounts.services import request_team_resolve, token_authenticate
+from budgets.limits import LimitExceeded
 
-from .limits import LimitExceeded
 from .models import Run
 from .providers import models_all
 from .services import RunFailed, RunStream, run_start

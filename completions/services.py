@@ -4,9 +4,7 @@ Every call leaves exactly one Run row, whatever happens — success, upstream er
 that breaks, or a client that goes away mid-stream (then "cancelled", with the partial
 content). A stream's row is written before the upstream call (status "running"; a stream may
 last minutes and its run id is sent first) and updated when it ends; a non-streaming call is
-written once, when it ends, which saves a database round trip on every call. Runs of the
-OpenAI-compatible endpoint, streamed or not, are written once when they end, behind the
-answer (`Run.logged_after_answer`, see run_log): no client there is given a run id.
+written once, when it ends, before its answer goes back.
 """
 
 import json
@@ -15,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
@@ -23,15 +22,14 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from accounts.models import Team, User
+from budgets.limits import rate_limit_check
+from budgets.pricing import MILLION, price_for
+from budgets.services import Reservation, Spent, budget_reserve, budget_settle
 
 from .assembly import StreamAccumulator
-from .budgets import Reservation, budget_reserve
 from .client import UpstreamError, UpstreamStream
-from .limits import rate_limit_check
 from .models import Run
-from .pricing import run_cost_apply
 from .providers import ProviderConfig, provider_for_model
-from .run_log import run_save
 from .validation import validate_chat_request
 
 
@@ -131,8 +129,7 @@ def run_stream_open(
 ) -> "RunStream":
     """Start a streaming completion. Returns once the upstream accepted it; raises
     ValidationError (nothing logged) or RunFailed (logged) before that. The run's row is
-    written as running now and updated when the stream ends, unless it is
-    `logged_after_answer` (then once, when the stream ends)."""
+    written as running now and updated when the stream ends."""
     run, provider, reservation = _prepare(
         user=user,
         team=team,
@@ -142,12 +139,11 @@ def run_stream_open(
         template_version=template_version,
         strict=strict,
     )
-    if not run.logged_after_answer:
-        try:
-            run.save()  # logged as running from the start: a stream may last minutes
-        except BaseException:
-            reservation.release()
-            raise
+    try:
+        run.save()  # logged as running from the start: a stream may last minutes
+    except BaseException:
+        reservation.release()
+        raise
     started = time.perf_counter()
     upstream = _call_upstream(run, started, reservation, provider.client().open_stream)
     _release_database_connection()
@@ -297,12 +293,12 @@ def _finish(
     run.upstream_id = str(completion.get("id") or "")[:200]
     run.http_status = run.http_status or 200
     _apply_usage(run, completion.get("usage"), partial_tokens)
-    run_cost_apply(run)
+    _apply_cost(run)
     _check_structured_output(run)
     run.latency_ms = round((time.perf_counter() - started) * 1000)
     run.ttft_ms = round(ttft * 1000) if ttft is not None else None
     run.finished_at = timezone.now()
-    run_save(run, reservation)
+    _save(run, reservation)
 
 
 def _finish_error(run: Run, error: UpstreamError, started: float, reservation: Reservation) -> None:
@@ -312,7 +308,40 @@ def _finish_error(run: Run, error: UpstreamError, started: float, reservation: R
     run.http_status = error.status
     run.latency_ms = round((time.perf_counter() - started) * 1000)
     run.finished_at = timezone.now()
-    run_save(run, reservation)
+    _save(run, reservation)
+
+
+def _save(run: Run, reservation: Reservation) -> None:
+    """Write the finished run, then settle its budget holds to what it really used."""
+    run.save()
+    budget_settle(
+        reservation,
+        Spent(
+            total_tokens=run.total_tokens,
+            cost=run.cost,
+            partial_completion_tokens=(
+                run.completion_tokens or 0 if run.usage == Run.Usage.PARTIAL else None
+            ),
+            nothing=run.status == Run.Status.ERROR and run.usage == Run.Usage.UNKNOWN,
+        ),
+    )
+
+
+def _apply_cost(run: Run) -> None:
+    """The run's cost and the prices used, from its tokens, at the prices in force when it
+    started (kept on the run, so later price changes never rewrite history)."""
+    price = price_for(provider=run.provider, model=run.model, at=run.started_at)
+    if price is None:
+        return
+    run.input_price = price.input_per_million
+    run.output_price = price.output_per_million
+    if run.prompt_tokens is None and run.completion_tokens is None:
+        run.cost = None  # unknown usage: unknown cost
+        return
+    prompt = Decimal(run.prompt_tokens or 0)
+    completion = Decimal(run.completion_tokens or 0)
+    cost = (prompt * price.input_per_million + completion * price.output_per_million) / MILLION
+    run.cost = cost.quantize(Decimal("0.000001"))
 
 
 def _apply_usage(run: Run, usage, partial_tokens: int) -> None:

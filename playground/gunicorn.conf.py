@@ -18,8 +18,7 @@ worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "128"))
 timeout = 120
-# On a stop, requests in flight get this long to finish; each worker then writes the runs it
-# still has queued (completions/run_log.py) before it exits.
+# On a stop, requests in flight get this long to finish.
 graceful_timeout = 30
 keepalive = 5
 accesslog = "-"

@@ -42,8 +42,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "accounts",
+    "budgets",
     "completions",
-    "playground",
+    "prompts",
+    "usage",
 ]
 
 MIDDLEWARE = [
@@ -78,7 +80,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "accounts.context_processors.teams",
                 "completions.context_processors.demo_mode",
-                "completions.context_processors.budgets",
+                "budgets.context_processors.budget_warnings",
             ],
         },
     },

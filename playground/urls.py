@@ -5,15 +5,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.urls import account_patterns, team_patterns
-from completions import usage_views
-from completions.urls import api_urlpatterns as completions_api
 
 from . import views
 
 api_patterns = [
     path("", include("accounts.api_urls")),
-    path("", include(completions_api)),
-    path("", include("playground.api_urls")),
+    path("", include("completions.api_urls")),
+    path("", include("prompts.api_urls")),
+    path("", include("budgets.api_urls")),
+    path("", include("usage.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path(
         "docs/",
@@ -30,20 +30,11 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("playground/", views.playground_page, name="playground"),
     path("runs/", include("completions.urls")),
-    path("templates/", include("playground.template_urls")),
-    path("usage/", usage_views.usage_mine, name="usage_mine"),
-    path("usage/site/", usage_views.usage_site, name="usage_site"),
-    path("teams/<uuid:team_id>/usage/", usage_views.usage_team, name="usage_team"),
-    path(
-        "teams/<uuid:team_id>/budgets/", usage_views.team_budget_create, name="team_budget_create"
-    ),
-    path(
-        "teams/<uuid:team_id>/budgets/<int:budget_id>/delete/",
-        usage_views.team_budget_delete,
-        name="team_budget_delete",
-    ),
+    path("templates/", include("prompts.urls")),
+    path("", include("usage.urls")),
     path("accounts/", include(account_patterns)),
     path("teams/", include(team_patterns)),
+    path("teams/", include("budgets.urls")),
     path("api/", include(api_patterns)),
     # /v1/ (the OpenAI-compatible endpoint) is served by OpenAIEndpointMiddleware.
     path("admin/", admin.site.urls),

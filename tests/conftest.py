@@ -103,7 +103,7 @@ UPSTREAM_KEY = "sk-test-upstream-key-never-shown-0123456789"
 
 @pytest.fixture(scope="session")
 def _fake_upstream_server():
-    from completions.fake_upstream import FakeUpstream
+    from demo.fake_upstream import FakeUpstream
 
     server = FakeUpstream(api_key=UPSTREAM_KEY).start()
     yield server

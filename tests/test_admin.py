@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from completions.models import Run
 from tests.completions.test_completions_api import chat, post
-from tests.playground.test_templates_api import create
+from tests.prompts.test_templates_api import create
 
 pytestmark = pytest.mark.django_db
 

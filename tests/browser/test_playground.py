@@ -5,8 +5,8 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from completions.fake_upstream import Behaviour
 from completions.models import Run
+from demo.fake_upstream import Behaviour
 from tests.browser.conftest import log_in, screenshot
 from tests.conftest import UPSTREAM_KEY, wait_for
 

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from completions.models import Run
-from playground.models import PromptTemplate
+from prompts.models import PromptTemplate
 from tests.browser.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
@@ -60,7 +60,7 @@ def test_save_share_and_teammate_runs_with_variables(two_people, acme, alice, bo
 
 
 def test_open_a_version_in_the_playground_and_save_the_next_one(page, api, alice, acme):
-    from tests.playground.test_templates_api import create
+    from tests.prompts.test_templates_api import create
 
     template = create(api, alice, acme)
     log_in(page, "alice")

@@ -8,8 +8,8 @@ import requests
 from jsonschema import Draft202012Validator
 
 from accounts.services import token_create
-from completions.fake_upstream import Behaviour
 from completions.models import Run
+from demo.fake_upstream import Behaviour
 from tests.conftest import (
     UPSTREAM_KEY,
     api_client_for,

@@ -16,7 +16,7 @@ import pytest
 import requests
 from jsonschema import Draft202012Validator
 
-from completions.fake_upstream import DEFAULT_MODELS, Behaviour, FakeUpstream
+from demo.fake_upstream import DEFAULT_MODELS, Behaviour, FakeUpstream
 
 KEY = "sk-fake-upstream-test-key"
 MODEL = "octo-demo-small"
@@ -656,7 +656,7 @@ def test_base_url_needs_a_started_server():
 
 def test_command_line_serves_until_interrupted():
     process = subprocess.Popen(  # noqa: S603 - a fixed command line
-        [sys.executable, "-m", "completions.fake_upstream", "--port", "0", "--api-key", KEY],
+        [sys.executable, "-m", "demo.fake_upstream", "--port", "0", "--api-key", KEY],
         cwd=Path(__file__).resolve().parents[2],
         stdout=subprocess.PIPE,
         text=True,

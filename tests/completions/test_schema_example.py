@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from jsonschema import Draft202012Validator
 
-from completions.schema_example import example_for_schema
+from demo.schema_example import example_for_schema
 from tests.samples import CITY_SCHEMA as CITY
 
 TREE = {

@@ -42,7 +42,7 @@ def test_a_stream_stopped_early_closes_its_connection(client, upstream):
 
 
 def test_cookies_from_an_upstream_are_never_sent_back(client, upstream):
-    from completions.fake_upstream import Behaviour
+    from demo.fake_upstream import Behaviour
 
     upstream.script(Behaviour(headers={"Set-Cookie": "session=abc; Path=/"}))
     client.create({**BODY, "stream": False})

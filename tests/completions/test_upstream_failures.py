@@ -4,8 +4,8 @@ import logging
 
 import pytest
 
-from completions.fake_upstream import Behaviour
 from completions.models import Run
+from demo.fake_upstream import Behaviour
 from tests.completions.test_completions_api import chat, post, sse_events
 from tests.conftest import UPSTREAM_KEY
 

@@ -1,6 +1,6 @@
 """Helpers for the `llm` test tier: a real llama.cpp server with SmolLM2-135M, offline.
 
-The server runs as a child process (`python -m completions.local_model`), not inside the
+The server runs as a child process (`python -m demo.local_model`), not inside the
 pytest process: a native crash or a hang then costs one fixture, not the whole run, and
 llama.cpp's threads and log stay out of the way of Django's live server and the browser
 tests. Starting it takes well under a second; tests/llm/conftest.py holds the fixture.
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from completions.local_model import (
+from demo.local_model import (
     INSTALL_COMMAND,
     MODEL_ID,
     LocalModelUnavailable,
@@ -108,7 +108,7 @@ def start_llama_server(
             port = _free_port()
             with log_path.open("wb") as log:
                 process = subprocess.Popen(  # noqa: S603
-                    [sys.executable, "-m", "completions.local_model", "--port", str(port)]
+                    [sys.executable, "-m", "demo.local_model", "--port", str(port)]
                     + list(extra_args),
                     cwd=PROJECT_ROOT,
                     stdin=subprocess.DEVNULL,

@@ -6,8 +6,8 @@ import openai
 import pytest
 
 from accounts.services import token_create
-from completions.fake_upstream import Behaviour
 from completions.models import Run
+from demo.fake_upstream import Behaviour
 from tests.samples import CITY_SCHEMA, WEATHER_TOOL
 
 MESSAGES = [{"role": "user", "content": "Tell me about octopuses"}]

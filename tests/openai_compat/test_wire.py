@@ -5,7 +5,8 @@ import pytest
 import requests
 
 from accounts.services import token_create
-from completions.models import Budget, Run
+from budgets.models import Budget
+from completions.models import Run
 from tests.conftest import server_threads_finish, wait_for
 
 pytestmark = pytest.mark.django_db

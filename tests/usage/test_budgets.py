@@ -8,9 +8,10 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.services import token_create
-from completions.budgets import budget_reserve, period_bounds, worst_case_tokens
-from completions.fake_upstream import Behaviour
-from completions.models import Budget, BudgetWindow, ModelPrice, Run
+from budgets.models import Budget, BudgetWindow, ModelPrice
+from budgets.services import budget_reserve, period_bounds, worst_case_tokens
+from completions.models import Run
+from demo.fake_upstream import Behaviour
 from tests.completions.test_completions_api import MODEL, chat, post, sse_events
 from tests.conftest import wait_for
 

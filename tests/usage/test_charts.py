@@ -1,6 +1,6 @@
 from datetime import date
 
-from completions.charts import OTHER_COLOUR, stacked_by_day
+from usage.charts import OTHER_COLOUR, stacked_by_day
 
 DAYS = [date(2026, 11, 10), date(2026, 11, 11)]
 

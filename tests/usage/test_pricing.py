@@ -4,8 +4,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from completions.fake_upstream import Behaviour
-from completions.models import ModelPrice, Run
+from budgets.models import ModelPrice
+from completions.models import Run
+from demo.fake_upstream import Behaviour
 from tests.completions.test_completions_api import MODEL, chat, post
 
 pytestmark = pytest.mark.django_db

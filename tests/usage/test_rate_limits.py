@@ -4,7 +4,7 @@ import time
 import pytest
 from django.core.cache import caches
 
-from completions.limits import LimitExceeded, rate_limit_check
+from budgets.limits import LimitExceeded, rate_limit_check
 from completions.models import Run
 from tests.completions.test_completions_api import chat, post
 
@@ -39,7 +39,7 @@ def test_zero_means_no_limit(alice, settings):
 
 
 def test_template_run_page_shows_the_limit(client, api, alice, acme, settings):
-    from tests.playground.test_templates_api import create
+    from tests.prompts.test_templates_api import create
 
     template = create(api, alice, acme)
     settings.RATE_LIMIT_PER_MINUTE = 1

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from completions.models import Run
-from completions.reports import range_from, usage_rows, usage_scope
+from usage.reports import range_from, usage_rows, usage_scope
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,107 @@
+from rest_framework import serializers
+
+from .models import Visibility
+
+
+class VersionDataSerializer(serializers.Serializer):
+    """The prompt a version holds. Checked in depth by prompts.services.version_data_clean."""
+
+    model = serializers.CharField(required=False, allow_blank=True, default="")
+    messages = serializers.ListField(child=serializers.DictField())
+    tools = serializers.ListField(child=serializers.DictField(), required=False, allow_null=True)
+    tool_choice = serializers.JSONField(required=False, allow_null=True)
+    response_format = serializers.DictField(required=False, allow_null=True)
+    params = serializers.DictField(required=False, default=dict)
+    variables = serializers.DictField(required=False, default=dict)
+    commit_message = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=300
+    )
+
+
+class TemplateCreateSerializer(VersionDataSerializer):
+    name = serializers.CharField(max_length=120)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.TEAM)
+    team_id = serializers.UUIDField(required=False, help_text="Default: your active team.")
+
+
+class TemplateUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+
+
+class VersionSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    model = serializers.CharField()
+    messages = serializers.JSONField()
+    tools = serializers.JSONField()
+    tool_choice = serializers.JSONField()
+    response_format = serializers.JSONField()
+    params = serializers.JSONField()
+    variables = serializers.JSONField()
+    commit_message = serializers.CharField()
+    created_by = serializers.CharField(source="created_by.username", default=None)
+    created_at = serializers.DateTimeField()
+
+
+class TemplateSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    visibility = serializers.CharField()
+    team = serializers.SerializerMethodField()
+    created_by = serializers.CharField(source="created_by.username")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    latest_version = serializers.SerializerMethodField()
+    labels = serializers.SerializerMethodField()
+    permissions = serializers.SerializerMethodField()
+
+    def get_team(self, template) -> dict:
+        return {"id": str(template.team_id), "name": str(template.team)}
+
+    def get_latest_version(self, template) -> int | None:
+        latest = template.versions.order_by("-number").values_list("number", flat=True).first()
+        return latest
+
+    def get_labels(self, template) -> dict:
+        return dict(template.labels.values_list("name", "version__number"))
+
+    def get_permissions(self, template) -> dict | None:
+        access = self.context.get("access")
+        if access is None:
+            return None
+        return {
+            "can_edit": access.can_edit,
+            "can_run": access.can_run,
+            "is_manager": access.is_manager,
+        }
+
+
+class LabelSetSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1)
+
+
+class VersionChoiceSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False, min_value=1)
+    label = serializers.CharField(required=False, max_length=40)
+
+    def validate(self, data):
+        if "version" in data and "label" in data:
+            raise serializers.ValidationError("Give a version or a label, not both.")
+        return data
+
+
+class RenderSerializer(VersionChoiceSerializer):
+    variables = serializers.DictField(required=False, default=dict)
+    overrides = serializers.DictField(required=False, default=dict)
+
+
+class RunSerializer(RenderSerializer):
+    team_id = serializers.UUIDField(required=False)
+
+
+class ForkSerializer(VersionChoiceSerializer):
+    team_id = serializers.UUIDField(required=False, help_text="Default: your active team.")
+    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=120)
