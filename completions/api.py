@@ -5,7 +5,6 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,6 +13,7 @@ from accounts.models import ApiToken
 from accounts.services import request_team_resolve
 
 from . import selectors
+from .errors import upstream_error_headers, upstream_error_status
 from .models import Run
 from .providers import models_all
 from .serializers import (
@@ -26,8 +26,6 @@ from .serializers import (
 from .services import RunFailed, RunStream, run_start
 from .sse import HEARTBEAT, sse_event, sse_response
 from .variables import messages_with_values
-
-ERROR_STATUS = {"rate_limited": 429, "timeout": 504}
 
 
 class ModelListApi(APIView):
@@ -42,13 +40,11 @@ def _source(request) -> str:
 
 def failure_response(failure: RunFailed) -> Response:
     error = failure.error
-    response = Response(
+    return Response(
         {"detail": error.message, **RunResultSerializer(failure.run).data},
-        status=ERROR_STATUS.get(error.kind, status.HTTP_502_BAD_GATEWAY),
+        status=upstream_error_status(error),
+        headers=upstream_error_headers(error),
     )
-    if error.retry_after is not None:
-        response["Retry-After"] = str(int(error.retry_after))
-    return response
 
 
 class CompletionApi(APIView):
@@ -62,6 +58,7 @@ class CompletionApi(APIView):
             ),
             400: OpenApiResponse(description="Invalid request, with per-field errors."),
             502: OpenApiResponse(description="The upstream failed; the run is logged."),
+            504: OpenApiResponse(description="The upstream timed out; the run is logged."),
         },
     )
     def post(self, request):

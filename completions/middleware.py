@@ -1,7 +1,6 @@
 import time
 
 from .client import upstream_timer_start
-from .openai_api import dispatch
 
 
 class ServerOverheadMiddleware:
@@ -22,23 +21,4 @@ class ServerOverheadMiddleware:
         response["Server-Timing"] = (
             f"app;dur={overhead_ms:.2f}, upstream;dur={upstream[0] * 1000:.2f}"
         )
-        return response
-
-
-class OpenAIEndpointMiddleware:
-    """Serves /v1/ (the OpenAI-compatible endpoint) ahead of the session, CSRF, auth,
-    messages, CSP and time zone middleware listed after it: /v1 authenticates with API tokens,
-    sets no cookies and answers JSON or SSE, so none of them has anything to do there, and
-    together they took ~10% of each call's time. The security headers still apply."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        if not request.path_info.startswith("/v1/"):
-            return self.get_response(request)
-        response = dispatch(request)
-        if not response.streaming:
-            # As CommonMiddleware would: the server then sends the body as it is, not chunked.
-            response.headers["Content-Length"] = str(len(response.content))
         return response

@@ -8,14 +8,17 @@ errors in OpenAI's shape with the matching HTTP status, so the SDK raises its us
 
 import json
 import logging
+from functools import wraps
 
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from accounts.authentication import bearer_secret
 from accounts.services import request_team_resolve, token_authenticate
 from budgets.limits import LimitExceeded
 
+from .errors import upstream_error_headers, upstream_error_status
 from .models import Run
 from .providers import models_all
 from .services import RunFailed, RunStream, run_start
@@ -24,7 +27,6 @@ from .sse import HEARTBEAT, sse_response
 logger = logging.getLogger(__name__)
 
 TEAM_HEADER = "HTTP_X_OCTOPLAY_TEAM"  # optional: charge another of the token owner's teams
-UPSTREAM_STATUS = {"timeout": 504, "rate_limited": 429, "not_found": 404, "bad_request": 400}
 
 
 def openai_error(status: int, message: str, *, kind: str, param=None, code=None, headers=None):
@@ -59,9 +61,29 @@ def _team(token, request):
         raise ValidationError({"X-Octoplay-Team": "Not one of your teams."}) from None
 
 
+def openai_endpoint(method: str):
+    """A /v1 view: token-authenticated (no CSRF), one HTTP method, and every error in OpenAI's
+    shape, a bug of ours too, so SDKs raise their usual exceptions."""
+
+    def decorate(view):
+        @csrf_exempt
+        @wraps(view)
+        def endpoint(request, *args, **kwargs):
+            if request.method != method:
+                return openai_error(405, f"Use {method}.", kind="invalid_request_error")
+            try:
+                return view(request, *args, **kwargs)
+            except Exception:  # logged in full, and still an answer an SDK understands
+                logger.exception("Internal error on %s", request.path_info)
+                return openai_error(500, "Internal server error.", kind="server_error")
+
+        return endpoint
+
+    return decorate
+
+
+@openai_endpoint("GET")
 def models(request):
-    if request.method != "GET":
-        return openai_error(405, "Use GET.", kind="invalid_request_error")
     _token, failure = _authenticate(request)
     if failure:
         return failure
@@ -73,9 +95,8 @@ def models(request):
     return JsonResponse({"object": "list", "data": data})
 
 
+@openai_endpoint("POST")
 def chat_completions(request):
-    if request.method != "POST":
-        return openai_error(405, "Use POST.", kind="invalid_request_error")
     token, failure = _authenticate(request)
     if failure:
         return failure
@@ -108,13 +129,12 @@ def chat_completions(request):
         )
     except RunFailed as failed:
         error = failed.error
-        headers = {"Retry-After": str(int(error.retry_after))} if error.retry_after else None
         return openai_error(
-            UPSTREAM_STATUS.get(error.kind, 502),
+            upstream_error_status(error),
             error.message,
             kind="upstream_error",
             code=error.kind,
-            headers=headers,
+            headers=upstream_error_headers(error),
         )
     if isinstance(result, RunStream):
         return sse_response(_relay(result, wants_usage))
@@ -148,18 +168,6 @@ def _relay(stream: RunStream, wants_usage: bool):
     yield b"data: [DONE]\n\n"
 
 
-def not_found(request):
+@csrf_exempt
+def not_found(request, path=""):
     return openai_error(404, f"Unknown endpoint {request.path_info}.", kind="invalid_request_error")
-
-
-ROUTES = {"/v1/chat/completions": chat_completions, "/v1/models": models}
-
-
-def dispatch(request):
-    """Every /v1/ request (see OpenAIEndpointMiddleware); errors stay in OpenAI's shape."""
-    view = ROUTES.get(request.path_info, not_found)
-    try:
-        return view(request)
-    except Exception:  # a bug of ours: logged in full, and still an answer an SDK understands
-        logger.exception("Internal error on %s", request.path_info)
-        return openai_error(500, "Internal server error.", kind="server_error")

@@ -51,7 +51,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "completions.middleware.ServerOverheadMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "completions.middleware.OpenAIEndpointMiddleware",  # /v1/ needs nothing below
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

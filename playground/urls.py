@@ -36,6 +36,6 @@ urlpatterns = [
     path("teams/", include(team_patterns)),
     path("teams/", include("budgets.urls")),
     path("api/", include(api_patterns)),
-    # /v1/ (the OpenAI-compatible endpoint) is served by OpenAIEndpointMiddleware.
+    path("v1/", include("completions.openai_urls")),
     path("admin/", admin.site.urls),
 ]
