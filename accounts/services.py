@@ -16,7 +16,6 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import ApiToken, InviteLink, Membership, Role, Team, User, hash_secret
-from .token_lookup import active_token_by_hash, active_token_used
 
 # Users and workspaces
 
@@ -282,8 +281,16 @@ def token_authenticate(secret: str) -> ApiToken | None:
     """The active token with this secret (and its user), recording when it was last used."""
     if not secret.startswith(ApiToken.PREFIX):
         return None
-    token_hash = hash_secret(secret)
-    token = active_token_by_hash(token_hash)
+    token = (
+        ApiToken.objects.active()
+        .select_related("user", "team")
+        .filter(
+            token_hash=hash_secret(secret),
+            user__is_active=True,
+            team__memberships__user=F("user"),  # still in the token's team, now
+        )
+        .first()
+    )
     if token is None:
         return None
     now = timezone.now()
@@ -291,7 +298,6 @@ def token_authenticate(secret: str) -> ApiToken | None:
     if token.last_used_at is None or now - token.last_used_at >= resolution:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
-        active_token_used(token_hash, token)
     return token
 
 

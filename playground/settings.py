@@ -95,11 +95,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "max_size": env.int("DATABASE_POOL_MAX", default=20),
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
     }
-    # Django turns prepared statements off (for PgBouncer in transaction mode before 1.21);
-    # its own queries are never prepared either way, but the API token lookup on every API
-    # request is (accounts/token_lookup.py). Set false behind such a PgBouncer.
-    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
-        options["prepare_threshold"] = 5
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -206,9 +201,6 @@ SPECTACULAR_SETTINGS = {
 SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
 INVITE_LINK_DAYS = env.int("INVITE_LINK_DAYS", default=7)
 TOKEN_LAST_USED_RESOLUTION_SECONDS = 60  # don't write last_used_at on every request
-# The served site keeps checked API tokens in memory this long at most, on PostgreSQL, which
-# notifies every process of changes to them at once (accounts/token_cache.py); 0 = off.
-TOKEN_CACHE_SECONDS = env.float("TOKEN_CACHE_SECONDS", default=60.0)
 
 # Upstream (the default provider). Without a key Octoplay runs in demo mode.
 OCTOPUSX_BASE_URL = env.str("OCTOPUSX_BASE_URL", default="https://octopusx.ai/v1")
