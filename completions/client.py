@@ -15,8 +15,9 @@ import json
 import logging
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -88,7 +89,13 @@ _adapter = HTTPAdapter(pool_connections=16, pool_maxsize=512, max_retries=0)
 
 
 def _send_once(
-    method: str, url: str, *, headers: dict, data: bytes | None, timeout: tuple, stream: bool
+    method: str,
+    url: str,
+    *,
+    headers: dict[str, str],
+    data: bytes | None,
+    timeout: tuple[float, float],
+    stream: bool,
 ) -> requests.Response:
     """One HTTP exchange: no cookies kept or sent, no proxies from the environment, and
     redirects returned as they are (never followed)."""
@@ -104,7 +111,7 @@ class UpstreamClient:
 
     # Public calls
 
-    def list_models(self) -> list[dict]:
+    def list_models(self) -> list[dict[str, Any]]:
         response = self._send("GET", "/models", None, stream=False)
         body = self._json(response)
         data = body.get("data") if isinstance(body, dict) else None
@@ -114,7 +121,7 @@ class UpstreamClient:
             )
         return [item for item in data if isinstance(item, dict) and isinstance(item.get("id"), str)]
 
-    def create(self, body: dict) -> dict:
+    def create(self, body: dict[str, Any]) -> dict[str, Any]:
         """A non-streaming chat completion: the upstream's JSON body."""
         response = self._send("POST", "/chat/completions", body, stream=False)
         completion = self._json(response)
@@ -126,7 +133,7 @@ class UpstreamClient:
             )
         return completion
 
-    def open_stream(self, body: dict) -> "UpstreamStream":
+    def open_stream(self, body: dict[str, Any]) -> "UpstreamStream":
         """Start a streaming completion; returns once the upstream has accepted it (HTTP 200)."""
         response = self._send("POST", "/chat/completions", body, stream=True)
         content_type = response.headers.get("Content-Type", "")
@@ -145,7 +152,7 @@ class UpstreamClient:
     # Internals
 
     def _send(
-        self, method: str, path: str, body: dict | None, *, stream: bool
+        self, method: str, path: str, body: dict[str, Any] | None, *, stream: bool
     ) -> requests.Response:
         started = time.perf_counter()
         try:
@@ -154,7 +161,7 @@ class UpstreamClient:
             _add_upstream_time(time.perf_counter() - started)
 
     def _send_with_retries(
-        self, method: str, path: str, body: dict | None, *, stream: bool
+        self, method: str, path: str, body: dict[str, Any] | None, *, stream: bool
     ) -> requests.Response:
         url = self.base_url + path
         headers = {
@@ -220,7 +227,7 @@ class UpstreamClient:
             delay = self.config.backoff_seconds * (2**attempt) * random.uniform(0.5, 1.5)
         time.sleep(delay)
 
-    def _json(self, response: requests.Response):
+    def _json(self, response: requests.Response) -> Any:  # whatever JSON the upstream sent
         try:
             return response.json()
         except ValueError:
@@ -272,11 +279,11 @@ def _error_text(text: str) -> str:
         return " ".join(text.split())[:300]
     if isinstance(body, dict):
         error = body.get("error")
-        if isinstance(error, dict) and isinstance(error.get("message"), str):
-            return error["message"]
+        if isinstance(error, dict) and isinstance(message := error.get("message"), str):
+            return message
         for key in ("error", "message", "detail"):
-            if isinstance(body.get(key), str):
-                return body[key]
+            if isinstance(value := body.get(key), str):
+                return value
     return " ".join(text.split())[:300]
 
 
@@ -296,13 +303,13 @@ class UpstreamStream:
     Raises UpstreamError if the stream breaks, carries junk, or ends without `[DONE]`.
     """
 
-    def __init__(self, response: requests.Response, redact):
+    def __init__(self, response: requests.Response, redact: Callable[[str], str]):
         self.response = response
         self.status = response.status_code
         self._redact = redact
         self.finished = False
 
-    def __iter__(self) -> Iterator[tuple[str, dict]]:
+    def __iter__(self) -> Iterator[tuple[str, dict[str, Any]]]:
         self._chunks = _raw_chunks(self.response)
         try:
             for data in _sse_data(self._chunks):
