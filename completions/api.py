@@ -137,5 +137,6 @@ class RunListApi(APIView):
 class RunDetailApi(APIView):
     @extend_schema(responses=RunDetailSerializer)
     def get(self, request, run_id: uuid.UUID):
-        run = get_object_or_404(Run.objects.for_user(request.user), pk=run_id)
+        runs = Run.objects.for_user(request.user).select_related("template_version__template")
+        run = get_object_or_404(runs, pk=run_id)
         return Response(RunDetailSerializer(run).data)

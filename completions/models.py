@@ -52,10 +52,11 @@ class Provider(ClearsCacheOnChange):
 
 class RunQuerySet(models.QuerySet):
     def for_user(self, user) -> "RunQuerySet":
-        """The runs a user may see: their own."""
+        """The runs a user may see: their own, in the teams they are still in (a removed
+        member no longer reads what they ran with the team's prompts)."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(user=user)
+        return self.filter(user=user, team__memberships__user=user)
 
 
 class Run(models.Model):

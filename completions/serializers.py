@@ -82,12 +82,24 @@ class RunListSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField()
 
 
+class RunTemplateSerializer(serializers.Serializer):
+    """The saved template version a run came from."""
+
+    id = serializers.UUIDField(source="template_id")
+    name = serializers.CharField(source="template.name")
+    version = serializers.IntegerField(source="number")
+    version_id = serializers.UUIDField(source="id")
+
+
 class RunDetailSerializer(RunResultSerializer):
     request = serializers.JSONField()
     response = serializers.JSONField()
     team = serializers.CharField(source="team_id")
     stream = serializers.BooleanField()
     finished_at = serializers.DateTimeField()
+    template = RunTemplateSerializer(
+        source="template_version", allow_null=True, help_text="null when not a template run."
+    )
 
 
 class CompletionRequestSerializer(serializers.Serializer):

@@ -4,6 +4,10 @@ private: only the author. team: every member views and runs; the author and team
 owners/admins edit. link: as team, plus anyone with the link views it read-only (and, when
 logged in, runs or forks it under their own account). The `production` label moves only
 at the hands of team owners/admins.
+
+Authorship counts only while the author is still in the template's team, checked now: a
+removed member keeps no rights over the team's templates (a link template stays readable to
+them like to anyone with the link).
 """
 
 from dataclasses import dataclass
@@ -11,7 +15,7 @@ from dataclasses import dataclass
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from accounts.models import MANAGER_ROLES, Membership
+from accounts.models import Membership, role_can_manage
 
 from .models import PromptTemplate, Visibility
 
@@ -37,10 +41,11 @@ def template_access(user, template: PromptTemplate) -> TemplateAccess:
             .values_list("role", flat=True)
             .first()
         )
-    is_author = user.is_authenticated and template.created_by_id == user.pk
+    is_member = role is not None
+    is_author = is_member and template.created_by_id == user.pk
     shared = template.visibility != Visibility.PRIVATE
-    can_view = is_author or (shared and role is not None) or template.visibility == Visibility.LINK
-    is_manager = role in MANAGER_ROLES
+    can_view = is_author or (shared and is_member) or template.visibility == Visibility.LINK
+    is_manager = role_can_manage(role)
     return TemplateAccess(
         can_view=can_view,
         can_run=can_view and user.is_authenticated,

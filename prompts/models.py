@@ -19,14 +19,13 @@ class Visibility(models.TextChoices):
 
 class TemplateQuerySet(models.QuerySet):
     def visible_to(self, user) -> "TemplateQuerySet":
-        """What a user may list: their own, and their teams' non-private templates. Link
-        templates of other teams are reachable by their link only, never listed."""
+        """What a user may list: in the teams they are in now, their own templates and the
+        non-private ones (the same rule as prompts.access). Link templates of other teams are
+        reachable by their link only, never listed."""
         if not user.is_authenticated:
             return self.none()
-        shared_with_me = Q(
-            visibility__in=[Visibility.TEAM, Visibility.LINK], team__memberships__user=user
-        )
-        return self.filter(Q(created_by=user) | shared_with_me).distinct()
+        mine_or_shared = Q(created_by=user) | Q(visibility__in=[Visibility.TEAM, Visibility.LINK])
+        return self.filter(mine_or_shared, team__memberships__user=user).distinct()
 
 
 class PromptTemplate(models.Model):

@@ -9,8 +9,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts.models import ApiToken, Team, User
-from accounts.services import active_team_get, request_team_resolve
+from accounts.models import Team, User
+from accounts.services import request_team_resolve
 from completions.models import Run
 from completions.services import RunStream, run_start
 from completions.validation import validate_chat_request
@@ -261,14 +261,13 @@ def template_render(
 
 
 def template_run_team(*, user: User, auth, template: PromptTemplate, team_id=None) -> Team:
-    """Where a template run is charged: the team named (or the API token's), else the
-    template's own team when the runner belongs to it, else the runner's active team (a
+    """Where a template run is charged, the same over the API and in the browser: the team
+    named, else the template's own team when the runner belongs to it (a teammate's run of a
+    team template is the team's), else the API token's team or the runner's active team (a
     link holder from elsewhere pays for their own runs)."""
-    if team_id or isinstance(auth, ApiToken):
-        return request_team_resolve(user=user, auth=auth, team_id=team_id)
-    if template.team.memberships.filter(user=user).exists():
+    if not team_id and template.team.memberships.filter(user=user).exists():
         return template.team
-    return active_team_get(user)
+    return request_team_resolve(user=user, auth=auth, team_id=team_id)
 
 
 def template_run(

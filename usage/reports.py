@@ -17,7 +17,7 @@ from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from accounts.models import MANAGER_ROLES, Membership, Team, User
+from accounts.models import Membership, Team, User, role_can_manage
 from completions.models import Run
 
 GROUPS = {
@@ -111,7 +111,7 @@ def usage_scope(*, viewer: User, team: Team | None = None, site: bool = False) -
     if team is None:
         return Q(user=viewer), ("day", "model", "template", "team")
     role = Membership.objects.filter(team=team, user=viewer).values_list("role", flat=True).first()
-    if role in MANAGER_ROLES:
+    if role_can_manage(role):
         return Q(team=team), ("day", "model", "user", "template")
     return Q(team=team, user=viewer), ("day", "model", "template")
 
