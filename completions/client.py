@@ -12,7 +12,6 @@ started: `open_stream` returns only after the upstream said 200.
 
 import contextvars
 import json
-import logging
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -23,8 +22,6 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
-
-logger = logging.getLogger(__name__)
 
 RETRYABLE_STATUSES = {408, 409, 429, 500, 502, 503, 504}
 ERROR_BODY_LIMIT = 64 * 1024
@@ -80,6 +77,8 @@ def _add_upstream_time(seconds: float) -> None:
 
 
 USER_AGENT = "Octoplay"
+_Headers = dict[str, str]
+_Timeout = tuple[float, float]  # (connect, read) seconds
 
 # One connection pool per process, so keep-alive connections are reused across requests.
 # Requests go straight to the transport adapter, not through a requests.Session: a Session's
@@ -89,13 +88,7 @@ _adapter = HTTPAdapter(pool_connections=16, pool_maxsize=512, max_retries=0)
 
 
 def _send_once(
-    method: str,
-    url: str,
-    *,
-    headers: dict[str, str],
-    data: bytes | None,
-    timeout: tuple[float, float],
-    stream: bool,
+    method: str, url: str, *, headers: _Headers, data: bytes | None, timeout: _Timeout, stream: bool
 ) -> requests.Response:
     """One HTTP exchange: no cookies kept or sent, no proxies from the environment, and
     redirects returned as they are (never followed)."""
