@@ -11,9 +11,10 @@ import json
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.db import connection
@@ -32,6 +33,10 @@ from .models import Run
 from .providers import ProviderConfig, provider_for_model
 from .validation import validate_chat_request
 
+# A prompts.TemplateVersion or None: completions sits below prompts, so it cannot name it.
+TemplateVersion = Any
+_Answer = TypeVar("_Answer")  # what an upstream call returns
+
 
 class RunFailed(Exception):
     """The upstream call failed; the run is logged with the error."""
@@ -42,7 +47,7 @@ class RunFailed(Exception):
         self.error = error
 
 
-def upstream_body(body: dict) -> dict:
+def upstream_body(body: dict[str, Any]) -> dict[str, Any]:
     """What is sent upstream: the request as given, except that streams always ask for usage."""
     sent = dict(body)
     if sent.get("stream"):
@@ -51,7 +56,13 @@ def upstream_body(body: dict) -> dict:
 
 
 def _run_new(
-    *, user: User, team: Team, provider: ProviderConfig, sent: dict, source: str, template_version
+    *,
+    user: User,
+    team: Team,
+    provider: ProviderConfig,
+    sent: dict[str, Any],
+    source: str,
+    template_version: TemplateVersion,
 ) -> Run:
     """The run's row, not yet saved."""
     return Run(
@@ -67,7 +78,14 @@ def _run_new(
 
 
 def _prepare(
-    *, user, team, body, source, provider_slug, template_version, strict=True
+    *,
+    user: User,
+    team: Team,
+    body: dict[str, Any],
+    source: str,
+    provider_slug: str | None,
+    template_version: TemplateVersion,
+    strict: bool = True,
 ) -> tuple[Run, ProviderConfig, Reservation]:
     """Check everything that can refuse a run before it costs anything: the request, the
     rate limit, the budgets (holding this run's worst case). Returns the run, unsaved."""
@@ -95,10 +113,10 @@ def run_complete(
     *,
     user: User,
     team: Team,
-    body: dict,
+    body: dict[str, Any],
     source: str,
     provider_slug: str | None = None,
-    template_version=None,
+    template_version: TemplateVersion = None,
     strict: bool = True,
 ) -> Run:
     """A non-streaming completion. Raises ValidationError (nothing logged) or RunFailed."""
@@ -121,10 +139,10 @@ def run_stream_open(
     *,
     user: User,
     team: Team,
-    body: dict,
+    body: dict[str, Any],
     source: str,
     provider_slug: str | None = None,
-    template_version=None,
+    template_version: TemplateVersion = None,
     strict: bool = True,
 ) -> "RunStream":
     """Start a streaming completion. Returns once the upstream accepted it; raises
@@ -150,7 +168,7 @@ def run_stream_open(
     return RunStream(run, upstream, started, reservation)
 
 
-def run_start(*, body: dict, **arguments) -> "Run | RunStream":
+def run_start(*, body: dict[str, Any], **arguments: Any) -> "Run | RunStream":
     """A completion as the body asks for it: a finished Run, or a RunStream to relay."""
     if isinstance(body, dict) and body.get("stream"):
         return run_stream_open(body=body, **arguments)
@@ -165,7 +183,9 @@ def _release_database_connection() -> None:
         connection.close()
 
 
-def _call_upstream(run: Run, started: float, reservation: Reservation, call):
+def _call_upstream(
+    run: Run, started: float, reservation: Reservation, call: Callable[[dict[str, Any]], _Answer]
+) -> _Answer:
     """`call(run.request)`; a failure finishes the run as an error and raises RunFailed."""
     try:
         return call(run.request)
@@ -184,8 +204,8 @@ class StreamItem:
     heartbeat while the upstream is silent."""
 
     data: str = ""
-    chunk: dict = field(default_factory=dict)
-    deltas: list[dict] = field(default_factory=list)
+    chunk: dict[str, Any] = field(default_factory=dict)
+    deltas: list[dict[str, Any]] = field(default_factory=list)
     heartbeat: bool = False
 
 
@@ -211,7 +231,7 @@ class RunStream:
         self.ttft: float | None = None
 
     def events(self) -> Iterator[StreamItem]:
-        items: queue.Queue = queue.Queue()
+        items: queue.Queue[object] = queue.Queue()  # (data, chunk) pairs, an error, or _END
         threading.Thread(target=self._pump, args=(items,), daemon=True).start()
         status = Run.Status.OK
         try:
@@ -227,7 +247,7 @@ class RunStream:
                     self.error = item
                     status = Run.Status.ERROR
                     break
-                data, chunk = item
+                data, chunk = cast(tuple[str, dict[str, Any]], item)
                 deltas = self.accumulator.add(chunk)
                 if self.ttft is None and self.accumulator.started:
                     self.ttft = time.perf_counter() - self.started
@@ -239,7 +259,7 @@ class RunStream:
             self.upstream.close()
             self._finish(status)
 
-    def _pump(self, items: queue.Queue) -> None:
+    def _pump(self, items: queue.Queue[object]) -> None:
         try:
             for pair in self.upstream:
                 items.put(pair)
@@ -274,7 +294,7 @@ class RunStream:
 
 def _finish(
     run: Run,
-    completion: dict,
+    completion: dict[str, Any],
     started: float,
     reservation: Reservation,
     *,
@@ -344,7 +364,7 @@ def _apply_cost(run: Run) -> None:
     run.cost = cost.quantize(Decimal("0.000001"))
 
 
-def _apply_usage(run: Run, usage, partial_tokens: int) -> None:
+def _apply_usage(run: Run, usage: object, partial_tokens: int) -> None:
     """Tokens as reported; never invented. A cut stream records what was seen, marked partial."""
     keys = ("prompt_tokens", "completion_tokens", "total_tokens")
     if isinstance(usage, dict) and all(isinstance(usage.get(k), int) for k in keys):
@@ -375,6 +395,6 @@ def _check_structured_output(run: Run) -> None:
         run.schema_error = "" if run.schema_valid else "The answer is JSON but not an object."
         return
     schema = response_format["json_schema"]["schema"]
-    error = best_match(Draft202012Validator(schema).iter_errors(instance))
-    run.schema_valid = error is None
-    run.schema_error = f"At {error.json_path}: {error.message}" if error else ""
+    mismatch = best_match(Draft202012Validator(schema).iter_errors(instance))
+    run.schema_valid = mismatch is None
+    run.schema_error = f"At {mismatch.json_path}: {mismatch.message}" if mismatch else ""
