@@ -53,7 +53,7 @@ def role_can_manage(role: str | None) -> bool:
     return role in MANAGER_ROLES
 
 
-class TeamQuerySet(models.QuerySet):
+class TeamQuerySet(models.QuerySet["Team"]):
     def for_user(self, user) -> "TeamQuerySet":
         """The only way teams reach a user: those they are a member of."""
         if not user.is_authenticated:
@@ -91,7 +91,7 @@ class Team(models.Model):
         ]
 
     def __str__(self) -> str:
-        if self.personal_owner_id:
+        if self.personal_owner is not None:  # no query when personal_owner_id is None
             return f"{self.personal_owner.username} (personal)"
         return self.name
 
@@ -158,7 +158,7 @@ class InviteLink(models.Model):
         return self.revoked_at is None and self.expires_at > timezone.now()
 
 
-class ApiTokenQuerySet(models.QuerySet):
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def for_user(self, user) -> "ApiTokenQuerySet":
         if not user.is_authenticated:
             return self.none()

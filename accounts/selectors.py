@@ -24,7 +24,7 @@ def teams_with_role(user: User) -> QuerySet[Team]:
     )
 
 
-def own_team(user: User, team_id) -> Team | None:
+def own_team(user: User, team_id: object) -> Team | None:
     """One of the user's teams (with `my_role`), or None for anything else, malformed ids too."""
     try:
         team_id = uuid.UUID(str(team_id))
@@ -33,7 +33,7 @@ def own_team(user: User, team_id) -> Team | None:
     return teams_with_role(user).filter(pk=team_id).first()
 
 
-def team_for_user(user: User, team_id) -> Team:
+def team_for_user(user: User, team_id: object) -> Team:
     team = own_team(user, team_id)
     if team is None:
         raise Http404("No such team.")
@@ -52,7 +52,7 @@ def invite_links_for_team(team: Team) -> QuerySet[InviteLink]:
     return team.invite_links.all()
 
 
-def token_for_user(user: User, token_id) -> ApiToken:
+def token_for_user(user: User, token_id: uuid.UUID) -> ApiToken:
     return get_object_or_404(ApiToken.objects.for_user(user), pk=token_id)
 
 

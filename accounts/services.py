@@ -7,6 +7,7 @@ the team at all is decided earlier, by `Team.objects.for_user()` (a 404 otherwis
 """
 
 from datetime import timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -57,6 +58,7 @@ def active_team_get(user: User) -> Team:
     if (
         user.active_team_id
         and Membership.objects.filter(team_id=user.active_team_id, user=user).exists()
+        and user.active_team is not None
     ):
         return user.active_team
     return personal_team_get(user)
@@ -301,7 +303,7 @@ def token_authenticate(secret: str) -> ApiToken | None:
     return token
 
 
-def request_team_resolve(*, user: User, auth, team_id=None) -> Team:
+def request_team_resolve(*, user: User, auth: object, team_id: UUID | str | None = None) -> Team:
     """The team a request charges: the one named (must be the user's), else the API token's
     team, else the user's active team."""
     if team_id:
