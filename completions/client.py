@@ -14,7 +14,7 @@ import contextvars
 import json
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,27 +23,10 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
+from .upstream_error import UpstreamError
+
 RETRYABLE_STATUSES = {408, 409, 429, 500, 502, 503, 504}
 ERROR_BODY_LIMIT = 64 * 1024
-
-
-class UpstreamError(Exception):
-    """Anything that went wrong talking to the upstream, described for a person."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        kind: str,
-        status: int | None = None,
-        retry_after: float | None = None,
-    ):
-        super().__init__(message)
-        self.message = message
-        self.kind = kind  # auth, not_found, bad_request, rate_limited, upstream_down, timeout,
-        # connection, bad_response, dropped_stream, redirect, upstream_error
-        self.status = status
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -109,7 +92,7 @@ class UpstreamClient:
         body = self._json(response)
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, list):
-            raise UpstreamError(
+            raise self._error(
                 "The upstream's model list has no 'data' array.", kind="bad_response", status=200
             )
         return [item for item in data if isinstance(item, dict) and isinstance(item.get("id"), str)]
@@ -119,7 +102,7 @@ class UpstreamClient:
         response = self._send("POST", "/chat/completions", body, stream=False)
         completion = self._json(response)
         if not isinstance(completion, dict) or not isinstance(completion.get("choices"), list):
-            raise UpstreamError(
+            raise self._error(
                 "The upstream's answer has no 'choices': it does not look like a chat completion.",
                 kind="bad_response",
                 status=response.status_code,
@@ -131,16 +114,14 @@ class UpstreamClient:
         response = self._send("POST", "/chat/completions", body, stream=True)
         content_type = response.headers.get("Content-Type", "")
         if "text/event-stream" not in content_type:
-            text = response.content[:300].decode(errors="replace")
-            response.close()
-            raise UpstreamError(
-                "The upstream was asked to stream but answered "
-                f"{content_type or 'no content type'}: "
-                f"{text!r}",
+            answered = content_type or "no content type"
+            raise self._error(
+                f"The upstream was asked to stream but answered {answered}",
                 kind="bad_response",
                 status=response.status_code,
+                upstream_text=_bounded_text(response),
             )
-        return UpstreamStream(response, self._redact)
+        return UpstreamStream(response, self.config.api_key)
 
     # Internals
 
@@ -179,7 +160,7 @@ class UpstreamClient:
                     method, url, headers=headers, data=data, timeout=timeout, stream=stream
                 )
             except requests.exceptions.ReadTimeout:
-                raise UpstreamError(
+                raise self._error(
                     f"The upstream at {host} did not answer within {self.config.read_timeout:g} s.",
                     kind="timeout",
                 ) from None
@@ -188,7 +169,7 @@ class UpstreamClient:
                     self._wait(attempt, None)
                     continue
                 kind = "timeout" if isinstance(error, requests.exceptions.Timeout) else "connection"
-                raise UpstreamError(
+                raise self._error(
                     f"Could not connect to the upstream at {host} "
                     f"(after {attempt + 1} attempts): {type(error).__name__}.",
                     kind=kind,
@@ -201,7 +182,7 @@ class UpstreamClient:
                 continue
             if response.is_redirect or response.is_permanent_redirect:
                 response.close()
-                raise UpstreamError(
+                raise self._error(
                     f"The upstream answered with a redirect (HTTP {response.status_code}); "
                     "Octoplay does not follow redirects, so the API key only goes to the "
                     "configured host. Fix the provider's base URL.",
@@ -224,30 +205,30 @@ class UpstreamClient:
         try:
             return response.json()
         except ValueError:
-            snippet = self._redact(response.text[:200])
-            raise UpstreamError(
-                f"The upstream sent a body that is not JSON (HTTP {response.status_code}): "
-                f"{snippet!r}",
+            raise self._error(
+                f"The upstream sent a body that is not JSON (HTTP {response.status_code})",
                 kind="bad_response",
                 status=response.status_code,
+                upstream_text=response.text[:ERROR_BODY_LIMIT],
             ) from None
 
-    def _redact(self, text: str) -> str:
-        """Upstreams sometimes echo the key they were sent; never pass it on."""
-        key = self.config.api_key
-        return text.replace(key, "[redacted]") if key else text
+    def _error(self, message: str, **details: Any) -> UpstreamError:
+        return UpstreamError(message, key=self.config.api_key, **details)  # knows what to redact
 
     def _error_from(self, response: requests.Response) -> UpstreamError:
         status = response.status_code
-        raw = next(response.iter_content(ERROR_BODY_LIMIT), b"")  # bounded, streamed or not
-        response.close()
-        detail = self._redact(_error_text(raw.decode(errors="replace")))
         retry_after = _retry_after_seconds(response)
         kind, summary = _describe_status(status)
         if status == 429 and retry_after is not None:
             summary += f"; retry after {retry_after:g} s"
-        message = f"{summary} (HTTP {status})" + (f": {detail}" if detail else ".")
-        return UpstreamError(message, kind=kind, status=status, retry_after=retry_after)
+        detail = _error_text(_bounded_text(response))
+        return self._error(
+            f"{summary} (HTTP {status})",
+            kind=kind,
+            status=status,
+            retry_after=retry_after,
+            upstream_text=detail,
+        )
 
 
 def _describe_status(status: int) -> tuple[str, str]:
@@ -264,12 +245,19 @@ def _describe_status(status: int) -> tuple[str, str]:
     return "upstream_error", "The upstream returned an error"
 
 
+def _bounded_text(response: requests.Response) -> str:
+    """The start of a body that is not the answer hoped for (bounded, streamed or not)."""
+    raw = next(response.iter_content(ERROR_BODY_LIMIT), b"")
+    response.close()
+    return raw.decode(errors="replace")
+
+
 def _error_text(text: str) -> str:
-    """The human part of an error body: OpenAI's error.message, else the start of the text."""
+    """The human part of an error body: OpenAI's error.message, else the whole text."""
     try:
         body = json.loads(text)
     except ValueError:
-        return " ".join(text.split())[:300]
+        return text
     if isinstance(body, dict):
         error = body.get("error")
         if isinstance(error, dict) and isinstance(message := error.get("message"), str):
@@ -277,7 +265,7 @@ def _error_text(text: str) -> str:
         for key in ("error", "message", "detail"):
             if isinstance(value := body.get(key), str):
                 return value
-    return " ".join(text.split())[:300]
+    return text
 
 
 def _retry_after_seconds(response: requests.Response) -> float | None:
@@ -296,10 +284,10 @@ class UpstreamStream:
     Raises UpstreamError if the stream breaks, carries junk, or ends without `[DONE]`.
     """
 
-    def __init__(self, response: requests.Response, redact: Callable[[str], str]):
+    def __init__(self, response: requests.Response, key: str):
         self.response = response
         self.status = response.status_code
-        self._redact = redact
+        self._key = key  # for UpstreamError to redact
         self.finished = False
 
     def __iter__(self) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -313,17 +301,19 @@ class UpstreamStream:
                     chunk = json.loads(data)
                 except ValueError:
                     raise UpstreamError(
-                        f"The upstream sent a stream event that is not JSON: "
-                        f"{self._redact(data[:200])!r}",
+                        "The upstream sent a stream event that is not JSON",
                         kind="bad_response",
                         status=self.status,
+                        upstream_text=data,
+                        key=self._key,
                     ) from None
                 if isinstance(chunk, dict) and "error" in chunk and "choices" not in chunk:
-                    detail = self._redact(_error_text(data))
                     raise UpstreamError(
-                        f"The upstream reported an error mid-stream: {detail}",
+                        "The upstream reported an error mid-stream",
                         kind="upstream_error",
                         status=self.status,
+                        upstream_text=_error_text(data),
+                        key=self._key,
                     )
                 yield data, chunk
         except requests.exceptions.RequestException as error:
