@@ -4,17 +4,13 @@ alice owns the team "Acme"; bob is her teammate (a plain member); dana is an Acm
 charlie is an outsider with his own team "Globex"; staff is a site administrator.
 """
 
-import threading
-import time
-from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import pytest
-from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import Role
-
-PASSWORD = "correct horse battery staple"
+from tests.helpers import PASSWORD, UPSTREAM_KEY, api_client_for, make_run
 
 
 def pytest_configure(config):
@@ -76,11 +72,41 @@ def globex(charlie):
     return services.team_create(user=charlie, name="Globex")
 
 
-def api_client_for(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_login(user)
-    return client
+@pytest.fixture
+def history(alice, bob, acme):
+    """Five Acme runs on 10 and 11 November 2026, for reports checked by hand: alice's two
+    (models m1 and m2), bob's three in m1 (one ok, one with unknown usage, one an error)."""
+    # 23:30 UTC on the 10th is already the 11th in Paris.
+    make_run(alice, acme, datetime(2026, 11, 10, 23, 30, tzinfo=UTC), latency=100)
+    make_run(
+        alice,
+        acme,
+        datetime(2026, 11, 11, 9, 0, tzinfo=UTC),
+        model="m2",
+        tokens=(100, 50),
+        cost="0.01",
+        latency=300,
+    )
+    make_run(bob, acme, datetime(2026, 11, 11, 10, 0, tzinfo=UTC), latency=200)
+    make_run(
+        bob,
+        acme,
+        datetime(2026, 11, 11, 11, 0, tzinfo=UTC),
+        tokens=None,
+        cost=None,
+        usage="unknown",
+        latency=50,
+    )
+    make_run(
+        bob,
+        acme,
+        datetime(2026, 11, 11, 12, 0, tzinfo=UTC),
+        tokens=None,
+        cost=None,
+        status="error",
+        usage="unknown",
+        latency=20,
+    )
 
 
 @pytest.fixture
@@ -90,15 +116,6 @@ def api():
     CSRF checks are off in these clients; tests/accounts/test_api_auth.py covers CSRF itself.
     """
     return api_client_for
-
-
-def token_client(secret: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-    return client
-
-
-UPSTREAM_KEY = "sk-test-upstream-key-never-shown-0123456789"
 
 
 @pytest.fixture(scope="session")
@@ -126,31 +143,3 @@ def upstream(_fake_upstream_server, settings):
     cache.clear()
     yield server
     server.reset()
-
-
-def wait_for(condition, timeout: float = 5.0) -> None:
-    """Poll for a condition another thread brings about (e.g. the server finishing a run
-    after a client hung up): there is no event to await across the process boundary."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
-
-
-@contextmanager
-def server_threads_finish(timeout: float = 10.0):
-    """Around a client that hangs up on the live server: afterwards, wait until the request
-    threads started meanwhile have finished (they close their database connections last),
-    so none outlives the test. Threads kept alive by other clients' keep-alive are left be."""
-    before = set(threading.enumerate())
-    yield
-
-    def done() -> bool:
-        return not any(
-            thread not in before
-            and thread.is_alive()
-            and thread.name.endswith("(process_request_thread)")
-            for thread in threading.enumerate()
-        )
-
-    wait_for(done, timeout)

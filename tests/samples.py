@@ -1,4 +1,6 @@
-"""Sample tools and schemas shared by the tests."""
+"""Sample payloads shared by the tests: a tool, a JSON schema, a template's content.
+
+Data only; what does something with it lives in tests/helpers.py."""
 
 WEATHER_TOOL = {
     "type": "function",
@@ -22,4 +24,15 @@ CITY_SCHEMA = {
     },
     "required": ["name", "population", "tags"],
     "additionalProperties": False,
+}
+
+# A prompt as a template version holds it: two variables, one with a default and a description.
+PROMPT = {
+    "model": "octo-demo-small",
+    "messages": [
+        {"role": "system", "content": "You write for {{audience}}."},
+        {"role": "user", "content": "Explain {{ topic }} briefly."},
+    ],
+    "params": {"temperature": 0.2},
+    "variables": {"audience": {"default": "engineers", "description": "Who reads it"}},
 }

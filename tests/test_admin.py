@@ -5,8 +5,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from completions.models import Run
-from tests.completions.test_completions_api import chat, post
-from tests.prompts.test_templates_api import create
+from tests.helpers import chat, create_template, post
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +13,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def populated(api, alice, acme):
     """One of everything, so change pages have an object to show."""
-    template = create(api, alice, acme)
+    template = create_template(api, alice, acme)
     api(alice).put(
         f"/api/templates/{template.pk}/labels/production/", {"version": 1}, format="json"
     )

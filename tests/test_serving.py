@@ -6,17 +6,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from bench._harness import octoplay
-from tests.conftest import UPSTREAM_KEY
+from tests.helpers import UPSTREAM_KEY, served_site
 
 BODY = {"model": "octo-demo-small", "messages": [{"role": "user", "content": "Hi"}]}
 
 
 def test_every_v1_answer_is_logged_once_even_across_a_graceful_stop(tmp_path, upstream):
     database = tmp_path / "served.sqlite3"
-    with octoplay(
+    with served_site(
         upstream.base_url, api_key=UPSTREAM_KEY, database_url=f"sqlite:///{database}"
-    ) as (site, token, _env):
+    ) as (site, token):
         with requests.Session() as session:
             session.trust_env = False
             session.headers["Authorization"] = f"Bearer {token}"

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 
 from accounts.models import ApiToken, Team, User
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

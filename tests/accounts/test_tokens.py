@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, Membership, User, hash_secret
 from accounts.services import token_create
-from tests.conftest import token_client
+from tests.helpers import token_client
 
 pytestmark = pytest.mark.django_db
 

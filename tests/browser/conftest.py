@@ -2,6 +2,7 @@
 
 `playwright install` cannot download here, so the browser is /usr/bin/chromium. Without it the
 browser tests skip with a reason, except where OCTOPLAY_NO_SKIP=1 (CI) makes that a failure.
+Logging in and screenshots are plain functions in tests/helpers.py.
 """
 
 import os
@@ -10,14 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD
-
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still
 # plain synchronous code, which Django would otherwise refuse inside a running loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -76,17 +74,3 @@ def page(browser, live_server):
     yield page
     context.close()
     assert not errors, f"JavaScript errors or CSP violations on the page: {errors}"
-
-
-def screenshot(page, name: str) -> None:
-    """Save a picture of the current state for a person to look at (screenshots/ is ignored)."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-
-
-def log_in(page, username: str, password: str = PASSWORD) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/")

@@ -6,8 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import ApiToken, Membership
-from tests.browser.conftest import log_in, screenshot
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -7,8 +7,7 @@ from playwright.sync_api import expect
 
 from completions.models import Run
 from demo.fake_upstream import Behaviour
-from tests.browser.conftest import log_in, screenshot
-from tests.conftest import UPSTREAM_KEY, wait_for
+from tests.helpers import UPSTREAM_KEY, chat, log_in, screenshot, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -208,8 +207,6 @@ def test_view_code_shows_placeholder_never_the_key(playground):
 
 
 def test_history_reopens_a_run_in_the_playground(playground, api, alice):
-    from tests.completions.test_completions_api import chat
-
     api(alice).post(
         "/api/completions/", chat(seed=42, max_tokens=33, temperature=1.1), format="json"
     )

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from completions.models import Run
 from prompts.models import PromptTemplate
-from tests.browser.conftest import log_in, screenshot
+from tests.helpers import create_template, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -60,9 +60,7 @@ def test_save_share_and_teammate_runs_with_variables(two_people, acme, alice, bo
 
 
 def test_open_a_version_in_the_playground_and_save_the_next_one(page, api, alice, acme):
-    from tests.prompts.test_templates_api import create
-
-    template = create(api, alice, acme)
+    template = create_template(api, alice, acme)
     log_in(page, "alice")
     page.goto(f"/templates/{template.pk}/")
     page.get_by_role("link", name="Open v1 in playground").click()

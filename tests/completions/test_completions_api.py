@@ -10,46 +10,19 @@ from jsonschema import Draft202012Validator
 from accounts.services import token_create
 from completions.models import Run
 from demo.fake_upstream import Behaviour
-from tests.conftest import (
+from tests.helpers import (
     UPSTREAM_KEY,
     api_client_for,
+    chat,
+    post,
     server_threads_finish,
+    sse_events,
     token_client,
     wait_for,
 )
 from tests.samples import CITY_SCHEMA, WEATHER_TOOL
 
 pytestmark = pytest.mark.django_db
-
-MODEL = "octo-demo-small"
-
-
-def chat(**extra) -> dict:
-    return {
-        "model": MODEL,
-        "messages": [
-            {"role": "system", "content": "You are terse."},
-            {"role": "user", "content": "Tell me about octopuses"},
-        ],
-        **extra,
-    }
-
-
-def post(client, body):
-    return client.post("/api/completions/", body, format="json")
-
-
-def sse_events(response) -> list[tuple[str, dict]]:
-    text = b"".join(response.streaming_content).decode()
-    events = []
-    for block in text.split("\n\n"):
-        lines = block.strip().splitlines()
-        if not lines or lines[0].startswith(":"):
-            continue
-        name = lines[0].removeprefix("event: ")
-        data = json.loads(lines[1].removeprefix("data: "))
-        events.append((name, data))
-    return events
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import pytest
 
 from completions.models import Run
-from tests.completions.test_completions_api import chat, post, sse_events
+from tests.helpers import chat, post, sse_events
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@ import pytest
 
 from completions.models import Provider, Run
 from demo.fake_upstream import Behaviour, FakeUpstream
-from tests.completions.test_completions_api import chat, post
+from tests.helpers import chat, post
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,7 @@ import pytest
 
 from completions.models import Run
 from demo.fake_upstream import Behaviour
-from tests.completions.test_completions_api import chat, post, sse_events
-from tests.conftest import UPSTREAM_KEY
+from tests.helpers import UPSTREAM_KEY, chat, post, sse_events
 
 pytestmark = pytest.mark.django_db
 

@@ -5,14 +5,52 @@ streaming reassembly, and llama.cpp's grammar-constrained JSON validating agains
 """
 
 import json
+from typing import Any
 
 import pytest
 
 from completions.models import Run
-from tests.completions.test_completions_api import post, sse_events
-from tests.llm.llama import CITY_SCHEMA, city_request
+from demo.local_model import MODEL_ID
+from tests.helpers import post, sse_events
 
 pytestmark = [pytest.mark.llm, pytest.mark.django_db]
+
+# A schema SmolLM2-135M fills validly every time under llama.cpp's grammar: every string
+# and array is bounded, so the grammar itself forces the JSON to close. Unbounded, the
+# model can ramble inside a string until max_tokens cuts the JSON off (3 in 10 tries with
+# an off-topic prompt and max_tokens=100). At most 75 characters of strings plus syntax
+# and whitespace stays under ~120 tokens (barring \\u escapes); answers take 40-60, so
+# max_tokens=200 costs nothing and leaves headroom.
+CITY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string", "maxLength": 30},
+        "tags": {
+            "type": "array",
+            "items": {"type": "string", "maxLength": 15},
+            "maxItems": 3,
+        },
+    },
+    "required": ["name", "tags"],
+    "additionalProperties": False,
+}
+
+
+def city_request(max_tokens: int = 200, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A structured-output request that SmolLM2 answers with valid JSON (see CITY_SCHEMA)."""
+    return {
+        "model": MODEL_ID,
+        "messages": [
+            {"role": "system", "content": "You answer in JSON."},
+            {"role": "user", "content": "Describe Paris: its name and a few tags."},
+        ],
+        "max_tokens": max_tokens,
+        "temperature": 0,
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "city", "schema": schema or CITY_SCHEMA, "strict": True},
+        },
+    }
 
 
 def ask(**extra) -> dict:

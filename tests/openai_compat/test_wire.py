@@ -7,7 +7,7 @@ import requests
 from accounts.services import token_create
 from budgets.models import Budget
 from completions.models import Run
-from tests.conftest import server_threads_finish, wait_for
+from tests.helpers import server_threads_finish, wait_for
 
 pytestmark = pytest.mark.django_db
 

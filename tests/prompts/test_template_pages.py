@@ -2,17 +2,18 @@ import pytest
 
 from completions.models import Run
 from prompts.models import PromptTemplate, TemplateLabel
-from tests.prompts.test_templates_api import DATA, create
+from tests.helpers import create_template
+from tests.samples import PROMPT
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def template(api, alice, acme):
-    created = create(api, alice, acme)
+    created = create_template(api, alice, acme)
     api(alice).post(
         f"/api/templates/{created.pk}/versions/",
-        {**DATA, "commit_message": "tweak", "params": {"temperature": 0.7}},
+        {**PROMPT, "commit_message": "tweak", "params": {"temperature": 0.7}},
         format="json",
     )
     return created
@@ -123,7 +124,7 @@ def test_stranger_gets_404_everywhere(client, charlie, template, path):
 
 
 def test_anonymous_link_holder_reads_but_must_log_in_to_run(client, api, alice, acme):
-    shared = create(api, alice, acme, name="Shared", visibility="link")
+    shared = create_template(api, alice, acme, name="Shared", visibility="link")
     body = client.get(f"/templates/{shared.pk}/").content.decode()
     assert "Explain {{ topic }} briefly." in body and "Log in</a> to run" in body
     response = client.post(f"/templates/{shared.pk}/run/", {"version": "1", "var_topic": "x"})

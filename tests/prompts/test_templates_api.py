@@ -8,26 +8,10 @@ import pytest
 
 from completions.models import Run
 from prompts.models import LabelMove, PromptTemplate, TemplateVersion
-from tests.completions.test_completions_api import sse_events
+from tests.helpers import create_template, sse_events, token_client
+from tests.samples import PROMPT
 
 pytestmark = pytest.mark.django_db
-
-DATA = {
-    "model": "octo-demo-small",
-    "messages": [
-        {"role": "system", "content": "You write for {{audience}}."},
-        {"role": "user", "content": "Explain {{ topic }} briefly."},
-    ],
-    "params": {"temperature": 0.2},
-    "variables": {"audience": {"default": "engineers", "description": "Who reads it"}},
-}
-
-
-def create(api, user, team, name="Explainer", visibility="team", **extra):
-    body = {**DATA, "name": name, "team_id": str(team.pk), "visibility": visibility, **extra}
-    response = api(user).post("/api/templates/", body, format="json")
-    assert response.status_code == 201, response.json()
-    return PromptTemplate.objects.get(pk=response.json()["id"])
 
 
 def url(template, tail=""):
@@ -36,7 +20,7 @@ def url(template, tail=""):
 
 @pytest.fixture
 def team_template(api, alice, acme):
-    return create(api, alice, acme)
+    return create_template(api, alice, acme)
 
 
 # Versions
@@ -54,7 +38,7 @@ def test_create_makes_version_one_with_detected_variables(api, alice, team_templ
 
 def test_saving_makes_the_next_number_and_old_versions_stay(api, alice, team_template):
     changed = {
-        **DATA,
+        **PROMPT,
         "messages": [{"role": "user", "content": "Now {{topic}}!"}],
         "commit_message": "shorter",
     }
@@ -63,11 +47,14 @@ def test_saving_makes_the_next_number_and_old_versions_stay(api, alice, team_tem
         == 2
     )
     assert (
-        api(alice).post(url(team_template, "versions/"), DATA, format="json").json()["number"] == 3
+        api(alice).post(url(team_template, "versions/"), PROMPT, format="json").json()["number"]
+        == 3
     )
     numbers = [v["number"] for v in api(alice).get(url(team_template, "versions/")).json()]
     assert numbers == [3, 2, 1]
-    assert api(alice).get(url(team_template, "versions/1/")).json()["messages"] == DATA["messages"]
+    assert (
+        api(alice).get(url(team_template, "versions/1/")).json()["messages"] == PROMPT["messages"]
+    )
 
 
 def test_versions_are_immutable(team_template):
@@ -79,7 +66,7 @@ def test_versions_are_immutable(team_template):
 
 def test_invalid_prompt_is_400_with_field_errors(api, alice, acme):
     bad = {
-        **DATA,
+        **PROMPT,
         "name": "Bad",
         "team_id": str(acme.pk),
         "params": {"temperature": 5, "colour": 1},
@@ -91,13 +78,13 @@ def test_invalid_prompt_is_400_with_field_errors(api, alice, acme):
 
 
 def test_duplicate_name_in_team_is_400(api, alice, acme, team_template):
-    body = {**DATA, "name": "Explainer", "team_id": str(acme.pk)}
+    body = {**PROMPT, "name": "Explainer", "team_id": str(acme.pk)}
     response = api(alice).post("/api/templates/", body, format="json")
     assert response.status_code == 400 and "already has a template" in response.json()["detail"]
 
 
 def test_cannot_create_in_a_strangers_team(api, charlie, acme):
-    body = {**DATA, "name": "Sneaky", "team_id": str(acme.pk)}
+    body = {**PROMPT, "name": "Sneaky", "team_id": str(acme.pk)}
     assert api(charlie).post("/api/templates/", body, format="json").status_code == 400
 
 
@@ -105,7 +92,7 @@ def test_cannot_create_in_a_strangers_team(api, charlie, acme):
 
 
 def test_labels_move_and_record_history(api, alice, team_template):
-    api(alice).post(url(team_template, "versions/"), DATA, format="json")
+    api(alice).post(url(team_template, "versions/"), PROMPT, format="json")
     assert (
         api(alice)
         .put(url(team_template, "labels/production/"), {"version": 1}, format="json")
@@ -135,7 +122,7 @@ def test_label_to_missing_version_is_400(api, alice, team_template):
 
 
 def test_production_is_protected_from_non_managers(api, bob, acme, alice):
-    template = create(api, bob, acme, name="Bob's")  # bob is the author but a plain member
+    template = create_template(api, bob, acme, name="Bob's")  # bob is the author but a plain member
     assert (
         api(bob).put(url(template, "labels/staging/"), {"version": 1}, format="json").status_code
         == 200
@@ -181,7 +168,7 @@ def test_run_by_label_logs_the_version_and_returns_the_completion_shape(
     api, alice, bob, team_template, upstream
 ):
     api(alice).post(
-        url(team_template, "versions/"), {**DATA, "params": {"temperature": 0.9}}, format="json"
+        url(team_template, "versions/"), {**PROMPT, "params": {"temperature": 0.9}}, format="json"
     )
     api(alice).put(url(team_template, "labels/production/"), {"version": 1}, format="json")
     response = api(bob).post(
@@ -215,7 +202,6 @@ def test_unknown_override_is_400(api, alice, team_template):
 
 def test_script_runs_production_label_with_a_bearer_token(api, alice, bob, acme, team_template):
     from accounts.services import token_create
-    from tests.conftest import token_client
 
     api(alice).put(url(team_template, "labels/production/"), {"version": 1}, format="json")
     _, secret = token_create(user=bob, name="cron", team=acme)
@@ -237,7 +223,7 @@ def test_script_runs_production_label_with_a_bearer_token(api, alice, bob, acme,
 
 def test_fork_copies_a_version_into_your_workspace(api, alice, bob, team_template):
     api(alice).post(
-        url(team_template, "versions/"), {**DATA, "commit_message": "v2"}, format="json"
+        url(team_template, "versions/"), {**PROMPT, "commit_message": "v2"}, format="json"
     )
     response = api(bob).post(
         url(team_template, "fork/"),
@@ -252,11 +238,11 @@ def test_fork_copies_a_version_into_your_workspace(api, alice, bob, team_templat
         "Explainer (fork)",
         "private",
     )
-    assert fork.forked_from.number == 1 and fork.versions.get().messages == DATA["messages"]
+    assert fork.forked_from.number == 1 and fork.versions.get().messages == PROMPT["messages"]
 
 
 def test_fork_into_a_team_you_are_not_in_is_400(api, charlie, alice, acme):
-    template = create(api, alice, acme, visibility="link")
+    template = create_template(api, alice, acme, visibility="link")
     response = api(charlie).post(url(template, "fork/"), {"team_id": str(acme.pk)}, format="json")
     assert response.status_code == 400
 
@@ -266,12 +252,12 @@ def test_fork_into_a_team_you_are_not_in_is_400(api, charlie, alice, acme):
 
 @pytest.fixture
 def private_template(api, alice, acme):
-    return create(api, alice, acme, name="Private", visibility="private")
+    return create_template(api, alice, acme, name="Private", visibility="private")
 
 
 @pytest.fixture
 def link_template(api, alice, acme):
-    return create(api, alice, acme, name="Shared", visibility="link")
+    return create_template(api, alice, acme, name="Shared", visibility="link")
 
 
 def client_for(api, who, cast):
@@ -301,7 +287,7 @@ def test_team_template_permissions(
 ):
     client = client_for(api, who, cast)
     assert client.get(url(team_template)).status_code == view
-    assert client.post(url(team_template, "versions/"), DATA, format="json").status_code == edit
+    assert client.post(url(team_template, "versions/"), PROMPT, format="json").status_code == edit
     label_response = client.put(
         url(team_template, "labels/production/"), {"version": 1}, format="json"
     )
@@ -323,7 +309,9 @@ def test_team_template_permissions(
 def test_private_template_is_the_authors_alone(api, cast, private_template, who, view, edit, label):
     client = client_for(api, who, cast)
     assert client.get(url(private_template)).status_code == view
-    assert client.post(url(private_template, "versions/"), DATA, format="json").status_code == edit
+    assert (
+        client.post(url(private_template, "versions/"), PROMPT, format="json").status_code == edit
+    )
     assert (
         client.put(
             url(private_template, "labels/staging/"), {"version": 1}, format="json"
@@ -349,7 +337,7 @@ def test_link_template_permissions(
     assert client.post(url(link_template, "render/"), RUN, format="json").status_code == render
     assert client.post(url(link_template, "run/"), RUN, format="json").status_code == run
     assert client.post(url(link_template, "fork/"), {}, format="json").status_code == fork
-    assert client.post(url(link_template, "versions/"), DATA, format="json").status_code == edit
+    assert client.post(url(link_template, "versions/"), PROMPT, format="json").status_code == edit
     assert (
         client.put(url(link_template, "labels/staging/"), {"version": 1}, format="json").status_code
         == label

@@ -12,8 +12,7 @@ from budgets.models import Budget, BudgetWindow, ModelPrice
 from budgets.services import budget_reserve, period_bounds, worst_case_tokens
 from completions.models import Run
 from demo.fake_upstream import Behaviour
-from tests.completions.test_completions_api import MODEL, chat, post, sse_events
-from tests.conftest import wait_for
+from tests.helpers import MODEL, chat, post, sse_events, wait_for
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from budgets.models import ModelPrice
 from completions.models import Run
 from demo.fake_upstream import Behaviour
-from tests.completions.test_completions_api import MODEL, chat, post
+from tests.helpers import MODEL, chat, post
 
 pytestmark = pytest.mark.django_db
 

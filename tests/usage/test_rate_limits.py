@@ -6,7 +6,7 @@ from django.core.cache import caches
 
 from budgets.limits import LimitExceeded, rate_limit_check
 from completions.models import Run
-from tests.completions.test_completions_api import chat, post
+from tests.helpers import chat, create_template, post
 
 pytestmark = pytest.mark.django_db
 
@@ -39,9 +39,7 @@ def test_zero_means_no_limit(alice, settings):
 
 
 def test_template_run_page_shows_the_limit(client, api, alice, acme, settings):
-    from tests.prompts.test_templates_api import create
-
-    template = create(api, alice, acme)
+    template = create_template(api, alice, acme)
     settings.RATE_LIMIT_PER_MINUTE = 1
     client.force_login(alice)
     client.post(f"/templates/{template.pk}/run/", {"version": "1", "var_topic": "x"})

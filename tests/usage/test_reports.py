@@ -1,81 +1,13 @@
-"""Aggregations checked against hand-computed fixtures."""
+"""Aggregations checked against hand-computed fixtures (`history` in tests/conftest.py)."""
 
 from datetime import UTC, datetime
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from completions.models import Run
 from usage.reports import range_from, usage_rows, usage_scope
 
 pytestmark = pytest.mark.django_db
-
-
-def make_run(
-    user,
-    team,
-    when,
-    *,
-    model="m1",
-    tokens=(10, 5),
-    cost="0.001",
-    status="ok",
-    latency=100,
-    usage="reported",
-):
-    prompt, completion = tokens if tokens else (None, None)
-    return Run.objects.create(
-        user=user,
-        team=team,
-        provider="octopusx",
-        model=model,
-        source="api",
-        request={},
-        status=status,
-        started_at=when,
-        latency_ms=latency,
-        usage=usage,
-        prompt_tokens=prompt,
-        completion_tokens=completion,
-        total_tokens=None if prompt is None else prompt + completion,
-        cost=None if cost is None else Decimal(cost),
-    )
-
-
-@pytest.fixture
-def history(alice, bob, acme):
-    # 23:30 UTC on the 10th is already the 11th in Paris.
-    make_run(alice, acme, datetime(2026, 11, 10, 23, 30, tzinfo=UTC), latency=100)
-    make_run(
-        alice,
-        acme,
-        datetime(2026, 11, 11, 9, 0, tzinfo=UTC),
-        model="m2",
-        tokens=(100, 50),
-        cost="0.01",
-        latency=300,
-    )
-    make_run(bob, acme, datetime(2026, 11, 11, 10, 0, tzinfo=UTC), latency=200)
-    make_run(
-        bob,
-        acme,
-        datetime(2026, 11, 11, 11, 0, tzinfo=UTC),
-        tokens=None,
-        cost=None,
-        usage="unknown",
-        latency=50,
-    )
-    make_run(
-        bob,
-        acme,
-        datetime(2026, 11, 11, 12, 0, tzinfo=UTC),
-        tokens=None,
-        cost=None,
-        status="error",
-        usage="unknown",
-        latency=20,
-    )
 
 
 def custom(start, end, zone="UTC"):

@@ -3,14 +3,12 @@ import io
 
 import pytest
 
-from tests.usage.test_reports import history  # noqa: F401 - the shared fixture
-
 pytestmark = pytest.mark.django_db
 
 RANGE = "start=2026-11-10&end=2026-11-11"
 
 
-def test_team_report_by_day_and_model(api, alice, acme, history):  # noqa: F811
+def test_team_report_by_day_and_model(api, alice, acme, history):
     body = api(alice).get(f"/api/usage/?team={acme.pk}&{RANGE}&group_by=day,model").json()
     assert body["group_by"] == ["day", "model"] and body["currency"] == "USD"
     assert [(r["day"], r["model"], r["requests"]) for r in body["rows"]] == [
@@ -20,7 +18,7 @@ def test_team_report_by_day_and_model(api, alice, acme, history):  # noqa: F811
     ]
 
 
-def test_csv_matches_json(api, alice, acme, history):  # noqa: F811
+def test_csv_matches_json(api, alice, acme, history):
     query = f"team={acme.pk}&{RANGE}&group_by=user,model"
     rows = api(alice).get(f"/api/usage/?{query}").json()["rows"]
     response = api(alice).get(f"/api/usage/csv/?{query}")
@@ -34,23 +32,23 @@ def test_csv_matches_json(api, alice, acme, history):  # noqa: F811
         )
 
 
-def test_member_cannot_group_by_user_and_sees_own_runs(api, bob, acme, history):  # noqa: F811
+def test_member_cannot_group_by_user_and_sees_own_runs(api, bob, acme, history):
     assert api(bob).get(f"/api/usage/?team={acme.pk}&{RANGE}&group_by=user").status_code == 400
     rows = api(bob).get(f"/api/usage/?team={acme.pk}&{RANGE}").json()["rows"]
     assert sum(r["requests"] for r in rows) == 3
 
 
-def test_outsider_gets_404_and_non_staff_no_site_report(api, charlie, acme, history):  # noqa: F811
+def test_outsider_gets_404_and_non_staff_no_site_report(api, charlie, acme, history):
     assert api(charlie).get(f"/api/usage/?team={acme.pk}").status_code == 404
     assert api(charlie).get("/api/usage/?site=1").status_code == 403
 
 
-def test_staff_site_report(api, staff, history):  # noqa: F811
+def test_staff_site_report(api, staff, history):
     rows = api(staff).get(f"/api/usage/?site=1&{RANGE}&group_by=team").json()["rows"]
     assert rows == [rows[0]] and rows[0]["team"] == "Acme" and rows[0]["requests"] == 5
 
 
-def test_my_usage_spans_my_teams(api, alice, history):  # noqa: F811
+def test_my_usage_spans_my_teams(api, alice, history):
     rows = api(alice).get(f"/api/usage/?{RANGE}&group_by=team").json()["rows"]
     assert [(r["team"], r["requests"]) for r in rows] == [("Acme", 2)]
 

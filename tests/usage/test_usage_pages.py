@@ -1,13 +1,15 @@
+from datetime import UTC, datetime
+
 import pytest
 
-from tests.usage.test_reports import history  # noqa: F401 - the shared fixture
+from tests.helpers import make_run
 
 pytestmark = pytest.mark.django_db
 
 RANGE = "?start=2026-11-10&end=2026-11-11"
 
 
-def test_team_page_for_an_owner_has_chart_members_and_csv(client, alice, acme, history):  # noqa: F811
+def test_team_page_for_an_owner_has_chart_members_and_csv(client, alice, acme, history):
     client.force_login(alice)
     page = client.get(f"/teams/{acme.pk}/usage/{RANGE}").content.decode()
     assert "<title>Nov 11 · m1: 15</title>" in page and "<title>Nov 11 · m2: 150</title>" in page
@@ -19,7 +21,7 @@ def test_team_page_for_an_owner_has_chart_members_and_csv(client, alice, acme, h
     assert "runs with unknown usage" in page
 
 
-def test_member_sees_only_their_own_lines(client, bob, acme, history):  # noqa: F811
+def test_member_sees_only_their_own_lines(client, bob, acme, history):
     client.force_login(bob)
     page = client.get(f"/teams/{acme.pk}/usage/{RANGE}").content.decode()
     assert "your own runs in this team" in page and "Top users" not in page
@@ -31,7 +33,7 @@ def test_outsider_gets_404(client, charlie, acme):
     assert client.get(f"/teams/{acme.pk}/usage/").status_code == 404
 
 
-def test_my_usage_and_site_usage(client, alice, staff, history):  # noqa: F811
+def test_my_usage_and_site_usage(client, alice, staff, history):
     client.force_login(alice)
     assert "My usage" in client.get(f"/usage/{RANGE}").content.decode()
     assert client.get("/usage/site/").status_code == 403
@@ -46,10 +48,6 @@ def test_bad_range_is_explained_not_a_500(client, alice):
 
 
 def test_model_names_are_escaped_in_charts(client, alice, acme):
-    from datetime import UTC, datetime
-
-    from tests.usage.test_reports import make_run
-
     make_run(alice, acme, datetime(2026, 11, 10, 9, tzinfo=UTC), model="<script>x</script>")
     client.force_login(alice)
     page = client.get(f"/usage/{RANGE}").content.decode()
