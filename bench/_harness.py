@@ -34,7 +34,7 @@ def wait_for(url: str, timeout: float = 30.0) -> None:
 
 
 @contextmanager
-def fake_upstream(*, chunk_delay: float = 0.0, api_key: str = "sk-bench"):
+def fake_upstream(*, chunk_delay: float = 0.0, latency: float = 0.0, api_key: str = "sk-bench"):
     port = free_port()
     process = subprocess.Popen(
         [
@@ -47,6 +47,8 @@ def fake_upstream(*, chunk_delay: float = 0.0, api_key: str = "sk-bench"):
             api_key,
             "--chunk-delay",
             str(chunk_delay),
+            "--latency",
+            str(latency),
         ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -68,6 +70,7 @@ def octoplay(
     workers: int = 2,
     threads: int | None = None,
     database_url: str | None = None,
+    extra: dict | None = None,
 ):
     """Octoplay under gunicorn, stopped gracefully (SIGTERM) on exit; yields (base_url,
     bearer_token, env). The database is `database_url`, else DATABASE_URL, else a temporary
@@ -92,6 +95,7 @@ def octoplay(
         )
         if threads is not None:
             env["GUNICORN_THREADS"] = str(threads)
+        env.update(extra or {})
         manage = [PYTHON, "manage.py"]
         subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
         subprocess.run(
@@ -118,7 +122,7 @@ def octoplay(
             check=True,
             capture_output=True,
             text=True,
-        ).stdout.strip()
+        ).stdout.split()[0]  # the token comes first; what it may do follows
         with gunicorn("playground.wsgi", env) as base:
             yield base, token, env
 

@@ -47,6 +47,7 @@ class FakeUpstream:
         models: list[str] | None = None,
         chunk_delay: float = 0.0,
         first_token_delay: float = 0.0,
+        latency: float = 0.0,
         record: bool = True,
     ):
         self.host = host
@@ -55,6 +56,8 @@ class FakeUpstream:
         self.models = list(models or DEFAULT_MODELS)
         self.chunk_delay = self._initial_chunk_delay = chunk_delay
         self.first_token_delay = self._initial_first_token_delay = first_token_delay
+        # Seconds before every chat completion's status line, streamed or not: a slow model.
+        self.latency = latency
         self.record_requests = record
         self.requests: list[RecordedRequest] = []
         self.completed = self.client_disconnects = self.connections = 0
@@ -177,6 +180,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--first-token-delay", type=float, default=0.0, help="seconds before the first token"
     )
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="seconds before every completion's answer"
+    )
     args = parser.parse_args(argv)
     upstream = FakeUpstream(
         args.host,
@@ -184,6 +190,7 @@ def main(argv: list[str] | None = None) -> None:
         api_key=args.api_key,
         chunk_delay=args.chunk_delay,
         first_token_delay=args.first_token_delay,
+        latency=args.latency,
         record=False,  # a long-running server must not keep every request in memory
     ).start()
     try:

@@ -109,8 +109,8 @@ class _Handler(BaseHTTPRequestHandler):
         behaviour = self.upstream.next_behaviour()
         if behaviour.hold_until is not None:
             behaviour.hold_until.wait(timeout=30)
-        if behaviour.delay:
-            time.sleep(behaviour.delay)
+        if behaviour.delay or self.upstream.latency:
+            time.sleep(behaviour.delay or self.upstream.latency)
         if behaviour.raw_body is not None:
             headers = {"Content-Type": "text/html; charset=utf-8", **behaviour.headers}
             self._send(behaviour.status, behaviour.raw_body, headers)
