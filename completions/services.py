@@ -164,7 +164,6 @@ def run_stream_open(
         raise
     started = time.perf_counter()
     upstream = _call_upstream(run, started, reservation, provider.client().open_stream)
-    _release_database_connection()
     return RunStream(run, upstream, started, reservation)
 
 
@@ -176,9 +175,10 @@ def run_start(*, body: dict[str, Any], **arguments: Any) -> "Run | RunStream":
 
 
 def _release_database_connection() -> None:
-    """A stream may last minutes: hand the connection back (to the pool on PostgreSQL) rather
-    than hold it while relaying; finishing the run borrows one again. Not inside a
-    transaction (tests wrap each test in one)."""
+    """An upstream call may take minutes: hand the connection back (to the pool on PostgreSQL)
+    rather than hold it while waiting or relaying, or a few dozen slow calls would take every
+    connection from everyone; finishing the run borrows one again. Not inside a transaction
+    (tests wrap each test in one)."""
     if not connection.in_atomic_block:
         connection.close()
 
@@ -186,7 +186,9 @@ def _release_database_connection() -> None:
 def _call_upstream(
     run: Run, started: float, reservation: Reservation, call: Callable[[dict[str, Any]], _Answer]
 ) -> _Answer:
-    """`call(run.request)`; a failure finishes the run as an error and raises RunFailed."""
+    """`call(run.request)`, holding no database connection meanwhile; a failure finishes the
+    run as an error and raises RunFailed."""
+    _release_database_connection()
     try:
         return call(run.request)
     except UpstreamError as error:
