@@ -1,6 +1,8 @@
 """What runs may spend: prices per model (versioned by date) and budgets per team or user,
 with their running totals per period. Rate limits need no table (budgets.limits)."""
 
+from typing import Any
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models
@@ -19,11 +21,11 @@ class ClearsCacheOnChange(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
         cache.delete(self.cache_key)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         result = super().delete(*args, **kwargs)
         cache.delete(self.cache_key)
         return result

@@ -4,6 +4,7 @@ Periods are calendar days, ISO weeks (from Monday) and months, in UTC."""
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
@@ -27,10 +28,10 @@ def period_bounds(period: str, now: datetime) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _budget_owners() -> tuple[set, set]:
+def _budget_owners() -> tuple[set[UUID], set[int]]:
     """Ids of the teams and users that have any budget. Most requests have none, so this
     cached answer spares them a query (a saved budget clears it; see ClearsCacheOnChange)."""
-    owners = cache.get(BUDGET_OWNERS_CACHE_KEY)
+    owners: tuple[set[UUID], set[int]] | None = cache.get(BUDGET_OWNERS_CACHE_KEY)
     if owners is None:
         pairs = list(Budget.objects.values_list("team_id", "user_id"))
         owners = ({t for t, _ in pairs if t}, {u for _, u in pairs if u})
@@ -74,7 +75,9 @@ def budget_status(budget: Budget, now: datetime) -> BudgetStatus:
     return BudgetStatus(budget, used, reserved, end)
 
 
-def budget_warnings(*, user, team, now: datetime, threshold: float = 0.8) -> list[BudgetStatus]:
+def budget_warnings(
+    *, user: User, team: Team, now: datetime, threshold: float = 0.8
+) -> list[BudgetStatus]:
     """Budgets of this user and team at or past the warning threshold (80% by default)."""
     statuses = [budget_status(b, now) for b in budgets_for(user=user, team=team)]
     return [status for status in statuses if status.fraction >= threshold]

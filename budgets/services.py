@@ -12,8 +12,10 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
@@ -26,18 +28,18 @@ from .pricing import MILLION, price_for
 from .selectors import budget_describe, budgets_for, period_bounds
 
 
-def prompt_estimate(body: dict) -> int:
+def prompt_estimate(body: dict[str, Any]) -> int:
     """An upper estimate of the prompt: ~3 characters per token (generous)."""
     return len(json.dumps(body.get("messages", []), ensure_ascii=False)) // 3 + 1
 
 
-def completion_cap(body: dict) -> int:
+def completion_cap(body: dict[str, Any]) -> int:
     """The most the model may write: max_tokens (or the configured cap) for each choice."""
-    most = body.get("max_completion_tokens") or body.get("max_tokens")
+    most: int | None = body.get("max_completion_tokens") or body.get("max_tokens")
     return (most or settings.BUDGET_DEFAULT_MAX_TOKENS) * int(body.get("n") or 1)
 
 
-def worst_case_tokens(body: dict) -> int:
+def worst_case_tokens(body: dict[str, Any]) -> int:
     return prompt_estimate(body) + completion_cap(body)
 
 
@@ -53,6 +55,14 @@ class Reservation:
             BudgetWindow.objects.filter(pk=window_id).update(reserved=F("reserved") - amount)
         self.holds = []
 
+    def as_json(self) -> list[list[Any]]:
+        """The holds as a run's row keeps them (amounts as decimal strings: exact)."""
+        return [[window_id, str(amount), metric] for window_id, amount, metric in self.holds]
+
+    @classmethod
+    def from_json(cls, holds: list[list[Any]]) -> "Reservation":
+        return cls(holds=[(int(w), Decimal(amount), str(m)) for w, amount, m in holds])
+
 
 def _window(budget: Budget, now: datetime) -> tuple[BudgetWindow, datetime]:
     start, end = period_bounds(budget.period, now)
@@ -64,9 +74,13 @@ def _window(budget: Budget, now: datetime) -> tuple[BudgetWindow, datetime]:
     return window, end
 
 
-def budget_reserve(*, user, team, body: dict, provider: str, now: datetime) -> Reservation:
-    """Hold the run's worst case in every applicable budget, or refuse it (LimitExceeded)."""
-    budgets = budgets_for(user=user, team=team)
+def budget_reserve(
+    *, user: User, team: Team, body: dict[str, Any], provider: str, now: datetime
+) -> Reservation:
+    """Hold the run's worst case in every applicable budget, or refuse it (LimitExceeded).
+    Windows are held in one order (by budget), so runs that reserve inside a transaction
+    never wait on each other's windows in a circle."""
+    budgets = sorted(budgets_for(user=user, team=team), key=lambda budget: budget.pk)
     if not budgets:
         return Reservation()
     reservation = Reservation(prompt_estimate=prompt_estimate(body))
@@ -132,5 +146,7 @@ def budget_create(*, actor: User, team: Team, metric: str, limit: Decimal, perio
 
 
 def budget_delete(*, actor: User, budget: Budget) -> None:
+    if budget.team is None:  # a user's own budget is the site admin's to change
+        raise PermissionDenied("Only team owners and admins can change budgets.")
     team_manager_require(user=actor, team=budget.team, action="change budgets")
     budget.delete()

@@ -1,9 +1,12 @@
+from collections.abc import Mapping
 from datetime import datetime, time
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+
+from accounts.models import User
 
 from .models import Run
 
@@ -20,7 +23,7 @@ def _moment(value: str, field: str) -> datetime:
     return parsed
 
 
-def runs_filtered(user, params) -> QuerySet[Run]:
+def runs_filtered(user: User, params: Mapping[str, str]) -> QuerySet[Run]:
     """The user's runs, newest first, narrowed by model, status, source and time."""
     runs = Run.objects.for_user(user).defer("request", "response")
     if params.get("model"):
