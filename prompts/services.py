@@ -4,6 +4,9 @@ Versions are immutable: every save makes the next number. Permission checks use
 prompts.access; these functions raise PermissionDenied or ValidationError.
 """
 
+from typing import Any
+from uuid import UUID
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -32,7 +35,7 @@ RUN_OVERRIDES = TEMPLATE_PARAMS | {"model", "stream"}
 LATEST = "latest"
 
 
-def _request_body(data: dict, *, model: str | None = None) -> dict:
+def _request_body(data: dict[str, Any], *, model: str | None = None) -> dict[str, Any]:
     body = {"model": model or data.get("model") or "", "messages": data.get("messages")}
     for field in ("tools", "tool_choice", "response_format"):
         if data.get(field) is not None:
@@ -41,7 +44,7 @@ def _request_body(data: dict, *, model: str | None = None) -> dict:
     return body
 
 
-def version_data_clean(data: dict) -> dict:
+def version_data_clean(data: dict[str, Any]) -> dict[str, Any]:
     """What a version stores, checked like a completion request (placeholders and all)."""
     params = data.get("params") or {}
     errors: dict[str, list[str]] = {}
@@ -87,7 +90,7 @@ def template_create(
     user: User,
     team: Team,
     name: str,
-    data: dict,
+    data: dict[str, Any],
     description: str = "",
     visibility: str = Visibility.TEAM,
     commit_message: str = "",
@@ -122,7 +125,7 @@ def template_create(
 
 
 def template_version_create(
-    *, user: User, template: PromptTemplate, data: dict, commit_message: str = ""
+    *, user: User, template: PromptTemplate, data: dict[str, Any], commit_message: str = ""
 ) -> TemplateVersion:
     if not template_access(user, template).can_edit:
         raise PermissionDenied("Only the author and team owners/admins can save new versions.")
@@ -142,7 +145,7 @@ def template_version_create(
     return version
 
 
-def template_update(*, user: User, template: PromptTemplate, **changes) -> PromptTemplate:
+def template_update(*, user: User, template: PromptTemplate, **changes: Any) -> PromptTemplate:
     if not template_access(user, template).can_edit:
         raise PermissionDenied("Only the author and team owners/admins can change this template.")
     for field in ("name", "description", "visibility"):
@@ -180,7 +183,10 @@ def template_version_get(
         if found is None:
             raise ValidationError({"label": f"There is no label “{label}”."})
         return found.version
-    return versions.order_by("-number").first()
+    latest = versions.order_by("-number").first()
+    if latest is None:  # every template is created with its first version
+        raise ValidationError({"version": "This template has no versions."})
+    return latest
 
 
 def template_label_set(
@@ -238,8 +244,8 @@ def template_fork(
 
 
 def template_render(
-    *, version: TemplateVersion, values: dict, overrides: dict | None = None
-) -> dict:
+    *, version: TemplateVersion, values: dict[str, Any], overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The exact completion request this version makes with these variables."""
     overrides = overrides or {}
     unknown = sorted(set(overrides) - RUN_OVERRIDES - {"provider"})
@@ -260,7 +266,9 @@ def template_render(
     return body
 
 
-def template_run_team(*, user: User, auth, template: PromptTemplate, team_id=None) -> Team:
+def template_run_team(
+    *, user: User, auth: object, template: PromptTemplate, team_id: UUID | str | None = None
+) -> Team:
     """Where a template run is charged, the same over the API and in the browser: the team
     named, else the template's own team when the runner belongs to it (a teammate's run of a
     team template is the team's), else the API token's team or the runner's active team (a
@@ -276,8 +284,8 @@ def template_run(
     team: Team,
     template: PromptTemplate,
     version: TemplateVersion,
-    values: dict,
-    overrides: dict | None = None,
+    values: dict[str, Any],
+    overrides: dict[str, Any] | None = None,
     source: str = Run.Source.TEMPLATE,
 ) -> Run | RunStream:
     """Run a version as `user`, charged to `team`; logged with the version it used."""
@@ -285,7 +293,7 @@ def template_run(
         raise PermissionDenied("Log in to run this template.")
     overrides = overrides or {}
     body = template_render(version=version, values=values, overrides=overrides)
-    arguments = dict(
+    arguments: dict[str, Any] = dict(
         user=user,
         team=team,
         body=body,
