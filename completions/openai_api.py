@@ -10,7 +10,7 @@ import json
 import logging
 from functools import wraps
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -19,6 +19,7 @@ from accounts.services import request_team_resolve, token_authenticate
 from budgets.limits import LimitExceeded
 
 from .errors import upstream_error_headers, upstream_error_status
+from .input_rules import ROOT, json_parse, too_large_message
 from .models import Run
 from .providers import models_all
 from .services import RunFailed, RunStream, run_start
@@ -101,22 +102,25 @@ def chat_completions(request):
     if failure:
         return failure
     try:
-        body = json.loads(request.body)
-    except ValueError:
-        return openai_error(400, "The body is not valid JSON.", kind="invalid_request_error")
-    wants_usage = isinstance(body, dict) and bool(
-        (body.get("stream_options") or {}).get("include_usage")
-    )
-    try:
+        body = json_parse(request.body)
         team = _team(token, request)
         arguments = dict(
             user=token.user, team=team, body=body, source=Run.Source.OPENAI, strict=False
         )
         result = run_start(**arguments)
+    except RequestDataTooBig:
+        return openai_error(
+            413, too_large_message(), kind="invalid_request_error", code="request_too_large"
+        )
     except ValidationError as error:
         field, messages = next(iter(_errors(error).items()))
+        param = None if field == ROOT else field
+        message = " ".join(messages)
         return openai_error(
-            400, f"{field}: {' '.join(messages)}", kind="invalid_request_error", param=field
+            400,
+            f"{field}: {message}" if param else message,
+            kind="invalid_request_error",
+            param=param,
         )
     except LimitExceeded as limit:
         kind = "insufficient_quota" if limit.code == "budget_exceeded" else "rate_limit_error"
@@ -137,12 +141,14 @@ def chat_completions(request):
             headers=upstream_error_headers(error),
         )
     if isinstance(result, RunStream):
+        # The body was checked by now: stream_options, if any, is {"include_usage": bool}.
+        wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
         return sse_response(_relay(result, wants_usage))
     return JsonResponse(result.response)
 
 
 def _errors(error: ValidationError) -> dict:
-    return error.message_dict if hasattr(error, "error_dict") else {"body": error.messages}
+    return error.message_dict if hasattr(error, "error_dict") else {ROOT: error.messages}
 
 
 def _relay(stream: RunStream, wants_usage: bool):

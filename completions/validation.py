@@ -14,7 +14,12 @@ from django.core.exceptions import ValidationError
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from .input_rules import ROOT, value_check
+from .models import Run
+
 ROLES = ("system", "developer", "user", "assistant", "tool")
+MODEL_MAX_LENGTH = Run._meta.get_field("model").max_length  # a run must be able to log it
+NOT_AN_OBJECT = "The request body must be a JSON object."
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 # Sampling parameters: (type, min, max); None means unbounded on that side.
 NUMBER_RANGES: dict[str, tuple[type, float | None, float | None]] = {
@@ -53,7 +58,8 @@ def validate_chat_request(body: Any, *, allow_unknown: bool = False) -> dict:
     """The body, checked; raises ValidationError({field: [messages]}) listing every problem."""
     errors = Errors()
     if not isinstance(body, dict):
-        raise ValidationError({"non_field_errors": ["The request body must be a JSON object."]})
+        raise ValidationError({ROOT: [NOT_AN_OBJECT]})
+    value_check(body)  # NUL, lone surrogates, NaN: named at once, nothing else is reliable
     if len(json.dumps(body)) > settings.COMPLETION_MAX_BODY_BYTES:
         errors.add(
             "messages", f"The request is larger than {settings.COMPLETION_MAX_BODY_BYTES} bytes."
@@ -65,6 +71,8 @@ def validate_chat_request(body: Any, *, allow_unknown: bool = False) -> dict:
     model = body.get("model")
     if not isinstance(model, str) or not model.strip():
         errors.add("model", "Choose a model (a non-empty string).")
+    elif len(model) > MODEL_MAX_LENGTH:
+        errors.add("model", f"A model name has at most {MODEL_MAX_LENGTH} characters.")
     _check_messages(body.get("messages"), errors)
     tool_names = _check_tools(body.get("tools"), errors)
     _check_tool_choice(body, tool_names, errors)

@@ -5,12 +5,14 @@ Every error is `{"detail": "<what went wrong>"}`; validation errors add
 Services raise Django's ValidationError; it is translated here rather than in every view.
 """
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from budgets.limits import LimitExceeded
+from completions.input_rules import too_large_message
 
 
 def _flatten(detail) -> str:
@@ -24,6 +26,8 @@ def _flatten(detail) -> str:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):  # raised when DRF reads the body
+        return Response({"detail": too_large_message()}, status=413)
     if isinstance(exc, LimitExceeded):
         response = Response({"detail": exc.message, "code": exc.code}, status=429)
         response["Retry-After"] = str(exc.retry_after)

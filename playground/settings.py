@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "completions.middleware.ServerOverheadMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "playground.input_checks.UnstorableInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -179,7 +180,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["playground.input_checks.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -240,4 +241,7 @@ DEMO_CHUNK_DELAY = env.float("DEMO_CHUNK_DELAY", default=0.03)
 # Request limits, checked before any upstream call.
 COMPLETION_MAX_MESSAGES = env.int("COMPLETION_MAX_MESSAGES", default=500)
 COMPLETION_MAX_BODY_BYTES = env.int("COMPLETION_MAX_BODY_BYTES", default=2_000_000)
-DATA_UPLOAD_MAX_MEMORY_SIZE = COMPLETION_MAX_BODY_BYTES + 100_000
+DATA_UPLOAD_MAX_MEMORY_SIZE = COMPLETION_MAX_BODY_BYTES + 100_000  # any body: a 413 past it
+# JSON nested deeper than this is refused (request bodies, template data): deep enough for any
+# real request, shallow enough that no code of ours or our libraries' recurses out of stack.
+INPUT_MAX_DEPTH = env.int("INPUT_MAX_DEPTH", default=100)
