@@ -1,7 +1,10 @@
 """Site-level pages: home, the playground page and the health check."""
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -12,6 +15,8 @@ from accounts.services import active_team_get
 from completions.demo import demo_mode_on
 from completions.models import Provider
 from completions.providers import DEFAULT_SLUG, DEMO_SLUG
+
+logger = logging.getLogger(__name__)
 
 
 def home(request):
@@ -34,13 +39,30 @@ def playground_page(request):
 
 @never_cache
 def healthz(request):
-    """200 when the app can reach its database, 503 otherwise (for load balancers)."""
+    """Each dependency's state, for load balancers and people: 503 when the database is
+    unreachable (nothing works without it); 200 otherwise, naming what is degraded (without
+    Redis each process caches and counts rate limits on its own, see playground/cache.py)."""
+    database = _database_state()
+    redis = "not configured"
+    if settings.REDIS_URL:
+        redis = "ok" if caches["default"].ping() else "down"
+    status = "ok"
+    if database != "ok":
+        status = "down"
+    elif redis == "down":
+        status = "degraded"
+    return JsonResponse(
+        {"status": status, "database": database, "redis": redis},
+        status=503 if status == "down" else 200,
+    )
+
+
+def _database_state() -> str:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as error:  # noqa: BLE001 - any database failure means unhealthy
-        return JsonResponse(
-            {"status": "error", "database": f"unavailable: {type(error).__name__}"}, status=503
-        )
-    return JsonResponse({"status": "ok", "database": "ok"})
+        logger.warning("Health check: the database is unreachable: %r", error)
+        return "down"
+    return "ok"

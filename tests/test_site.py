@@ -9,10 +9,11 @@ from django.conf import settings as django_settings
 pytestmark = pytest.mark.django_db
 
 
-def test_healthz_reports_database(client):
+def test_healthz_reports_each_dependency(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    redis = "ok" if django_settings.REDIS_URL else "not configured"
+    assert response.json() == {"status": "ok", "database": "ok", "redis": redis}
 
 
 def test_openapi_schema_and_docs(client):
