@@ -1,29 +1,15 @@
-"""Input the whole site refuses at the door (the rules are completions.input_rules).
+"""Text the whole site refuses at the door (the rules are completions.input_rules): a NUL
+or a lone surrogate in the path, the query string or a form field of any page or endpoint is
+a 400 naming the parameter, so no view or query ever sees it. JSON bodies get the same check
+where they are parsed (playground/parsers.py for /api/, completions/openai_api.py for /v1)."""
 
-`JSONParser` parses every /api/ body and checks it for what cannot be stored (NUL, lone
-surrogates, NaN, nesting too deep): a 400 naming the field.
-`UnstorableInputMiddleware` does the same for the path, the query string and form fields of
-every page and endpoint, so no view or query ever sees them.
-"""
-
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, ValidationError
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpResponseBadRequest, JsonResponse
-from rest_framework import exceptions, parsers
 
-from completions.input_rules import json_parse, text_problem
+from completions.input_rules import text_problem
 from completions.openai_api import openai_error
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-class JSONParser(parsers.JSONParser):
-    def parse(self, stream, media_type=None, parser_context=None):
-        # DRF hands over the body already read, so it is within DATA_UPLOAD_MAX_MEMORY_SIZE
-        # (over it, reading raised RequestDataTooBig: a 413 from playground.api_errors).
-        try:
-            return json_parse(stream.read())
-        except ValidationError as error:
-            raise exceptions.ValidationError(error.message_dict) from None
 
 
 def _fields(request):
