@@ -21,7 +21,9 @@ def team_budget_create(request, team_id):
         messages.error(
             request,
             "Budget not saved: "
-            + " ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()),
+            + " ".join(
+                f"{field}: {' '.join(map(str, errors))}" for field, errors in form.errors.items()
+            ),
         )
         return redirect("team_detail", team_id=team.pk)
     try:

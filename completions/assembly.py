@@ -1,6 +1,7 @@
 """Reassemble streamed `chat.completion.chunk`s into the message a non-streamed call returns."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -94,7 +95,7 @@ class StreamAccumulator:
 
     def completion(self) -> dict:
         """A `chat.completion` body equivalent to the stream so far."""
-        body = {
+        body: dict[str, Any] = {
             "id": self.id,
             "object": "chat.completion",
             "created": self.created,

@@ -88,7 +88,7 @@ class FakeUpstream:
         return self
 
     def stop(self) -> None:
-        if self._server is None:
+        if self._server is None or self._thread is None:
             return
         self._server.shutdown()
         self._server.server_close()

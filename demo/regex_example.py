@@ -7,8 +7,9 @@ Schema `pattern`s. The one place in the project that touches `re`'s private pars
 # (before, sre_parse and sre_constants), so this is pinned to CPython 3.11+ internals and
 # may break with any release: a change in the parse tree makes string_for_regex() return
 # None (the caller then tries a few fixed strings), a removal fails at import.
-import re._constants as c  # the opcodes in a parse tree
-import re._parser
+# typeshed has no stubs for these private modules: they are untyped (Any) here.
+import re._constants as c  # type: ignore[import-not-found]  # the opcodes in a parse tree
+import re._parser  # type: ignore[import-not-found]
 
 
 def string_for_regex(pattern: str, repeat_extra: int) -> str | None:
@@ -23,7 +24,7 @@ def string_for_regex(pattern: str, repeat_extra: int) -> str | None:
 
 
 def _emit(items, repeat_extra: int) -> str | None:
-    out = []
+    out: list[str | None] = []  # None: a part it cannot handle
     for op, arg in items:
         if op == c.LITERAL:
             out.append(chr(arg))
@@ -45,7 +46,8 @@ def _emit(items, repeat_extra: int) -> str | None:
             out.append(_emit(arg[1][0], repeat_extra))
         elif op != c.AT:  # lookarounds, backreferences, conditionals: out of scope
             return None
-    return "".join(out)
+    parts = [part for part in out if part is not None]
+    return "".join(parts) if len(parts) == len(out) else None
 
 
 def _class_member(items) -> str:

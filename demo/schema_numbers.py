@@ -46,7 +46,9 @@ def _inside_bounds(preferred, integer, inside, low, high, low_strict, high_stric
         return next((int(v) for v in candidates if inside(v)), preferred)
     if floor_ is not None and ceiling is not None:
         return (floor_ + ceiling) / 2
-    return floor_ + 1 if floor_ is not None else ceiling - 1
+    if floor_ is not None:
+        return floor_ + 1
+    return ceiling - 1 if ceiling is not None else preferred  # no bounds: preferred was inside
 
 
 def _nearest_multiple(value, step, integer, inside):

@@ -61,7 +61,8 @@ def _string_matching(pattern: str, base: str, min_length: int, max_length: int |
         regex = re.compile(pattern)
     except re.error:
         return _fit_length(base, min_length, max_length)
-    candidates = [_fit_length(base, min_length, max_length)]
+    name_based = _fit_length(base, min_length, max_length)
+    candidates: list[str | None] = [name_based]
     for repeat_extra in (0, 1, 3):
         candidates.append(string_for_regex(pattern, repeat_extra))
     candidates += _PATTERN_CANDIDATES
@@ -72,4 +73,4 @@ def _string_matching(pattern: str, base: str, min_length: int, max_length: int |
             and regex.search(candidate)
         ):
             return candidate
-    return candidates[0]
+    return name_based

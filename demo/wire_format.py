@@ -2,6 +2,7 @@
 events of a stream, shaped exactly as OpenAI sends them."""
 
 import time
+from typing import Any
 
 from demo.answers import Answer, pieces
 
@@ -83,7 +84,9 @@ def _deltas(answer: Answer) -> list[dict]:
     """One choice's deltas: the role, then the content word by word, or each tool call's
     header followed by its arguments in fragments."""
     first_content = "" if answer.content is not None else None
-    deltas = [{"role": "assistant", "content": first_content, "refusal": None}]
+    deltas: list[dict[str, Any]] = [
+        {"role": "assistant", "content": first_content, "refusal": None}
+    ]
     deltas += [{"content": piece} for piece in pieces(answer.content or "")]
     for index, call in enumerate(answer.tool_calls):
         name, arguments = call["function"]["name"], call["function"]["arguments"]

@@ -75,7 +75,7 @@ def stacked_by_day(
         bars.append(bar)
     peak = max((bar.total for bar in bars), default=0)
     for bar in bars:
-        top_edge = height
+        top_edge: float = height
         for segment in bar.segments:
             segment.height = segment.value / peak * height if peak else 0
             top_edge -= segment.height
