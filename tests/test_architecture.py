@@ -67,3 +67,24 @@ def test_no_module_is_longer_than_one_reading(package):
         if (lines := len(path.read_text().splitlines())) > MAX_LINES
     }
     assert not long, sorted(long)
+
+
+def test_tests_share_through_helpers_and_fixtures_only():
+    """Tests share plain helpers through tests/helpers.py (data through tests/samples.py) and
+    fixtures through conftest.py files, never by importing another test module, a conftest
+    or bench/ (whose harness is not the tests' to lean on)."""
+    wrong = set()
+    for path in _modules("tests"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                module = "." * node.level + (node.module or "")
+                names = [module, *(f"{module}.{alias.name}" for alias in node.names)]
+            else:
+                continue
+            for name in names:
+                parts = name.lstrip(".").split(".")
+                if parts[0] == "bench" or parts[-1] == "conftest" or parts[-1].startswith("test_"):
+                    wrong.add(f"{path.relative_to(ROOT)} imports {name}")
+    assert not wrong, sorted(wrong)
