@@ -1,7 +1,6 @@
 """REST endpoints for prompt templates."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
@@ -15,9 +14,9 @@ from completions.models import Run
 from completions.serializers import RunResultSerializer
 from completions.services import RunFailed
 
-from . import services
+from . import selectors, services
 from .access import template_for_viewer
-from .models import LabelMove, PromptTemplate, TemplateVersion
+from .models import TemplateVersion
 from .serializers import (
     ForkSerializer,
     LabelSetSerializer,
@@ -38,7 +37,8 @@ def _valid(serializer_class, request):
 
 
 def _detail(template, access) -> dict:
-    return TemplateSerializer(template, context={"access": access}).data
+    summarised = selectors.template_summary_get(template.pk)
+    return TemplateSerializer(summarised, context={"access": access}).data
 
 
 class TemplateListApi(APIView):
@@ -50,15 +50,11 @@ class TemplateListApi(APIView):
         responses=TemplateSerializer(many=True),
     )
     def get(self, request):
-        templates = PromptTemplate.objects.visible_to(request.user).select_related(
-            "team", "team__personal_owner", "created_by"
+        templates = selectors.template_list(
+            request.user,
+            q=request.query_params.get("q", ""),
+            scope=request.query_params.get("scope", "all"),
         )
-        if request.query_params.get("q"):
-            templates = templates.filter(name__icontains=request.query_params["q"])
-        if request.query_params.get("scope") == "mine":
-            templates = templates.filter(created_by=request.user)
-        elif request.query_params.get("scope") == "team":
-            templates = templates.filter(~Q(created_by=request.user))
         return Response(TemplateSerializer(templates, many=True).data)
 
     @extend_schema(request=TemplateCreateSerializer, responses={201: TemplateSerializer})
@@ -160,9 +156,7 @@ class LabelListApi(APIView):
     )
     def get(self, request, template_id):
         template, _ = template_for_viewer(request.user, template_id)
-        moves = LabelMove.objects.filter(template=template).select_related(
-            "from_version", "to_version", "moved_by"
-        )[:100]
+        moves = selectors.template_label_moves(template)[:100]
         return Response(
             {
                 "labels": dict(template.labels.values_list("name", "version__number")),

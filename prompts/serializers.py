@@ -61,12 +61,12 @@ class TemplateSerializer(serializers.Serializer):
     def get_team(self, template) -> dict:
         return {"id": str(template.team_id), "name": str(template.team)}
 
+    # Templates come from prompts.selectors, with these annotated and prefetched.
     def get_latest_version(self, template) -> int | None:
-        latest = template.versions.order_by("-number").values_list("number", flat=True).first()
-        return latest
+        return template.latest_version
 
     def get_labels(self, template) -> dict:
-        return dict(template.labels.values_list("name", "version__number"))
+        return {label.name: label.version.number for label in template.labels.all()}
 
     def get_permissions(self, template) -> dict | None:
         access = self.context.get("access")

@@ -6,7 +6,6 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -16,9 +15,9 @@ from budgets.limits import LimitExceeded
 from completions.models import Run
 from completions.services import RunFailed
 
-from . import services
+from . import selectors, services
 from .access import template_for_viewer
-from .models import LabelMove, PromptTemplate, Visibility
+from .models import Visibility
 
 
 def _problem(error) -> str:
@@ -29,15 +28,7 @@ def _problem(error) -> str:
 def template_list(request):
     scope = request.GET.get("scope", "all")
     query = request.GET.get("q", "").strip()
-    templates = PromptTemplate.objects.visible_to(request.user).select_related(
-        "team", "team__personal_owner", "created_by"
-    )
-    if scope == "mine":
-        templates = templates.filter(created_by=request.user)
-    elif scope == "team":
-        templates = templates.filter(~Q(created_by=request.user))
-    if query:
-        templates = templates.filter(name__icontains=query)
+    templates = selectors.template_list(request.user, q=query, scope=scope)
     context = {"templates": templates, "scope": scope, "query": query}
     return render(request, "prompts/template_list.html", context)
 
@@ -73,9 +64,7 @@ def template_detail(request, template_id):
         "versions": versions,
         "shown": shown,
         "labels": template.labels.select_related("version"),
-        "label_moves": LabelMove.objects.filter(template=template).select_related(
-            "from_version", "to_version", "moved_by"
-        )[:20],
+        "label_moves": selectors.template_label_moves(template)[:20],
         "diff": _diff(template, request.GET.get("a", ""), request.GET.get("b", "")),
         "visibilities": Visibility.choices,
     }

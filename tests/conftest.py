@@ -143,3 +143,23 @@ def upstream(_fake_upstream_server, settings):
     cache.clear()
     yield server
     server.reset()
+
+
+@pytest.fixture
+def queries_do_not_grow(django_assert_max_num_queries, django_assert_num_queries):
+    """`queries_do_not_grow(fetch, add_rows, at_most=n)` checks a list for N+1 queries: fetch()
+    costs at most n queries, and after add_rows() adds to the list, exactly as many again.
+    Returns the last response, for the test to see the rows are really there."""
+
+    def check(fetch, add_rows, *, at_most: int):
+        # The first request may fill caches (e.g. which teams have budgets) the others reuse.
+        assert fetch().status_code == 200
+        with django_assert_max_num_queries(at_most) as before:
+            assert fetch().status_code == 200
+        add_rows()
+        with django_assert_num_queries(len(before), info="after adding rows to the list"):
+            response = fetch()
+        assert response.status_code == 200
+        return response
+
+    return check
