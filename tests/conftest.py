@@ -113,7 +113,7 @@ def history(alice, bob, acme):
 def api():
     """`api(user)` is a session-authenticated API client; `api()` is anonymous.
 
-    CSRF checks are off in these clients; tests/accounts/test_api_auth.py covers CSRF itself.
+    CSRF checks are off in these clients; tests/accounts/test_tokens.py covers CSRF itself.
     """
     return api_client_for
 
