@@ -17,6 +17,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_SLUG = "octopusx"
 DEMO_SLUG = "demo"
+FAILED_LIST_SECONDS = 30  # how long a failed model list stands before the provider is asked again
 
 
 @dataclass(frozen=True)
@@ -84,20 +85,27 @@ def _cache_key(provider: ProviderConfig, kind: str) -> str:
 
 
 def models_for(provider: ProviderConfig) -> ModelList:
-    """The provider's models, from cache for a few minutes; the last good list if it is down."""
+    """The provider's models, from cache for a few minutes; the last good list if it is down.
+    A failure is remembered briefly too, so a provider that is down is not asked again by
+    every request for a model no other provider lists."""
     fresh = cache.get(_cache_key(provider, "fresh"))
     if fresh is not None:
         return ModelList(provider, fresh)
-    try:
-        models = sorted(provider.client().list_models(), key=lambda m: m["id"])
-    except UpstreamError as error:
-        logger.warning("Model list from %s failed: %s", provider.slug, error.kind)
-        last_good = cache.get(_cache_key(provider, "last-good")) or []
-        return ModelList(provider, last_good, error=error.message, stale=bool(last_good))
-    models = [{"id": m["id"], "owned_by": m.get("owned_by", "")} for m in models]
-    cache.set(_cache_key(provider, "fresh"), models, settings.MODELS_CACHE_SECONDS)
-    cache.set(_cache_key(provider, "last-good"), models, None)
-    return ModelList(provider, models)
+    failure = cache.get(_cache_key(provider, "failed"))
+    if failure is None:
+        try:
+            listed = sorted(provider.client().list_models(), key=lambda m: m["id"])
+        except UpstreamError as error:
+            logger.warning("Model list from %s failed: %s", provider.slug, error.kind)
+            failure = error.message
+            cache.set(_cache_key(provider, "failed"), failure, FAILED_LIST_SECONDS)
+        else:
+            models = [{"id": m["id"], "owned_by": m.get("owned_by", "")} for m in listed]
+            cache.set(_cache_key(provider, "fresh"), models, settings.MODELS_CACHE_SECONDS)
+            cache.set(_cache_key(provider, "last-good"), models, None)
+            return ModelList(provider, models)
+    last_good = cache.get(_cache_key(provider, "last-good")) or []
+    return ModelList(provider, last_good, error=failure, stale=bool(last_good))
 
 
 def models_all() -> list[ModelList]:
