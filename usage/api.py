@@ -87,11 +87,21 @@ class UsageCsvApi(APIView):
         writer = csv.writer(out)
         writer.writerow([*report["group_by"], *METRICS])
         for row in report["rows"]:
-            writer.writerow([row[g] for g in report["group_by"]] + [_cell(row[m]) for m in METRICS])
+            writer.writerow([_cell(row[key]) for key in [*report["group_by"], *METRICS]])
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="octoplay-usage.csv"'
         return response
 
 
+# What makes a spreadsheet read a cell as a formula (and run it, e.g. =HYPERLINK or DDE).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value) -> str:
-    return "" if value is None else str(value)
+    """A CSV cell. Text such as a model, user or template name that a spreadsheet would take
+    for a formula gets a leading apostrophe, OWASP's advice; numbers are left as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return str(value)
