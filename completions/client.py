@@ -23,7 +23,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from .upstream_error import UpstreamError
+from .upstream_error import UpstreamError as UpstreamError  # re-exported for callers
 
 RETRYABLE_STATUSES = {408, 409, 429, 500, 502, 503, 504}
 ERROR_BODY_LIMIT = 64 * 1024

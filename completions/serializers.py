@@ -7,7 +7,7 @@ class UsageSerializer(serializers.Serializer):
     prompt_tokens = serializers.IntegerField(allow_null=True)
     completion_tokens = serializers.IntegerField(allow_null=True)
     total_tokens = serializers.IntegerField(allow_null=True)
-    source = serializers.ChoiceField(
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # see RunResultSerializer
         choices=Run.Usage.choices, help_text="reported, partial (stream cut short) or unknown."
     )
 
@@ -19,7 +19,8 @@ class RunResultSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Run.Status.choices)
     provider = serializers.CharField()
     model = serializers.CharField()
-    source = serializers.CharField()
+    # A field named like Field.source: the stubs see a clash that DRF's metaclass avoids.
+    source = serializers.CharField()  # type: ignore[assignment]
     message = serializers.SerializerMethodField()
     finish_reason = serializers.CharField()
     usage = serializers.SerializerMethodField()
@@ -73,7 +74,7 @@ class RunListSerializer(serializers.Serializer):
     status = serializers.CharField()
     provider = serializers.CharField()
     model = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # see RunResultSerializer
     stream = serializers.BooleanField()
     team = serializers.CharField(source="team_id")
     total_tokens = serializers.IntegerField(allow_null=True)

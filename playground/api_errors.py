@@ -29,9 +29,9 @@ def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):  # raised when DRF reads the body
         return Response({"detail": too_large_message()}, status=413)
     if isinstance(exc, LimitExceeded):
-        response = Response({"detail": exc.message, "code": exc.code}, status=429)
-        response["Retry-After"] = str(exc.retry_after)
-        return response
+        limited = Response({"detail": exc.message, "code": exc.code}, status=429)
+        limited["Retry-After"] = str(exc.retry_after)
+        return limited
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             exc = exceptions.ValidationError(exc.message_dict)

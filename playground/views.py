@@ -1,6 +1,7 @@
 """Site-level pages: home, the playground page and the health check."""
 
 import logging
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,8 @@ from accounts.services import active_team_get
 from completions.demo import demo_mode_on
 from completions.models import Provider
 from completions.providers import DEFAULT_SLUG, DEMO_SLUG
+
+from .cache import FailoverRedisCache
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +48,7 @@ def healthz(request):
     database = _database_state()
     redis = "not configured"
     if settings.REDIS_URL:
-        redis = "ok" if caches["default"].ping() else "down"
+        redis = "ok" if cast(FailoverRedisCache, caches["default"]).ping() else "down"
     status = "ok"
     if database != "ok":
         status = "down"

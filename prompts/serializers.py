@@ -85,7 +85,8 @@ class LabelSetSerializer(serializers.Serializer):
 
 class VersionChoiceSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, min_value=1)
-    label = serializers.CharField(required=False, max_length=40)
+    # A field named like Field.label: the stubs see a clash that DRF's metaclass avoids.
+    label = serializers.CharField(required=False, max_length=40)  # type: ignore[assignment]
 
     def validate(self, data):
         if "version" in data and "label" in data:

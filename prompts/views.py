@@ -2,6 +2,7 @@
 
 import difflib
 import json
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -126,7 +127,7 @@ def template_run(request, template_id):
     except RunFailed as failure:
         run = failure.run
         messages.error(request, failure.error.message)
-    return redirect("run_detail", run_id=run.pk)
+    return redirect("run_detail", run_id=cast(Run, run).pk)  # this form never streams
 
 
 @require_POST
