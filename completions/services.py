@@ -7,7 +7,6 @@ last minutes and its run id is sent first) and updated when it ends; a non-strea
 written once, when it ends, before its answer goes back.
 """
 
-import json
 import queue
 import threading
 import time
@@ -19,8 +18,6 @@ from typing import Any, TypeVar, cast
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
 
 from accounts.models import Team, User
 from budgets.limits import rate_limit_check
@@ -31,6 +28,7 @@ from .assembly import StreamAccumulator
 from .client import UpstreamError, UpstreamStream
 from .models import Run
 from .providers import ProviderConfig, provider_for_model
+from .schemas import answer_check
 from .validation import validate_chat_request
 
 # A prompts.TemplateVersion or None: completions sits below prompts, so it cannot name it.
@@ -381,22 +379,8 @@ def _apply_usage(run: Run, usage: object, partial_tokens: int) -> None:
 
 def _check_structured_output(run: Run) -> None:
     """Record whether JSON output matches what was asked for, with the validator's message."""
-    response_format = run.request.get("response_format") or {}
-    kind = response_format.get("type")
-    if kind not in ("json_schema", "json_object") or run.content is None:
+    if run.status != Run.Status.OK or run.content is None:
         return
-    if run.status != Run.Status.OK:
-        return
-    try:
-        instance = json.loads(run.content)
-    except ValueError as error:
-        run.schema_valid, run.schema_error = False, f"The answer is not valid JSON: {error}"
-        return
-    if kind == "json_object":
-        run.schema_valid = isinstance(instance, dict)
-        run.schema_error = "" if run.schema_valid else "The answer is JSON but not an object."
-        return
-    schema = response_format["json_schema"]["schema"]
-    mismatch = best_match(Draft202012Validator(schema).iter_errors(instance))
-    run.schema_valid = mismatch is None
-    run.schema_error = f"At {mismatch.json_path}: {mismatch.message}" if mismatch else ""
+    checked = answer_check(run.request.get("response_format"), run.content)
+    if checked is not None:
+        run.schema_valid, run.schema_error = checked

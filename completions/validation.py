@@ -11,11 +11,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 
 from .input_rules import ROOT, value_check
 from .models import Run
+from .schemas import schema_problem
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
 MODEL_MAX_LENGTH = Run._meta.get_field("model").max_length  # a run must be able to log it
@@ -194,17 +193,10 @@ def _check_tool_calls(tool_calls: Any, path: str, errors: Errors) -> None:
 
 
 def check_json_schema(schema: Any, path: str, errors: Errors) -> None:
-    """A JSON Schema (draft 2020-12) object that the validator itself accepts."""
-    if not isinstance(schema, dict):
-        errors.add(path, "Must be a JSON Schema object.")
-        return
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as error:
-        where = "/".join(str(p) for p in error.absolute_path)
-        errors.add(
-            path, f"Not a valid JSON Schema{f' at {where}' if where else ''}: {error.message}"
-        )
+    """A user's schema, as completions.schemas accepts it."""
+    problem = schema_problem(schema)
+    if problem is not None:
+        errors.add(path, problem)
 
 
 def _check_tools(tools: Any, errors: Errors) -> list[str]:

@@ -255,3 +255,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = COMPLETION_MAX_BODY_BYTES + 100_000  # any body: a
 # JSON nested deeper than this is refused (request bodies, template data): deep enough for any
 # real request, shallow enough that no code of ours or our libraries' recurses out of stack.
 INPUT_MAX_DEPTH = env.int("INPUT_MAX_DEPTH", default=100)
+# Users' JSON Schemas (response_format, tool parameters): nesting and size at most.
+SCHEMA_MAX_DEPTH = env.int("SCHEMA_MAX_DEPTH", default=64)
+SCHEMA_MAX_BYTES = env.int("SCHEMA_MAX_BYTES", default=64 * 1024)
