@@ -3,6 +3,8 @@
 Lists come with what a row shows (team, author, latest version number, labels) in a fixed
 number of queries however many templates there are."""
 
+from uuid import UUID
+
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.models import User
@@ -40,7 +42,7 @@ def template_list(user: User, *, q: str = "", scope: str = "all") -> QuerySet[Pr
     return templates_summarised(templates)
 
 
-def template_summary_get(template_id) -> PromptTemplate:
+def template_summary_get(template_id: UUID) -> PromptTemplate:
     """One template, summarised as in lists (for its detail in the API)."""
     return templates_summarised(PromptTemplate.objects.filter(pk=template_id)).get()
 
