@@ -7,3 +7,10 @@ class AccountsConfig(AppConfig):
 
     name = "accounts"
     verbose_name = "Accounts and teams"
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from .password_reset import email_check
+
+        checks.register(email_check, checks.Tags.security, deploy=True)

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
+from .password_reset import PasswordResetView
 
 account_patterns = [
     path("signup/", views.signup, name="signup"),
@@ -9,6 +10,7 @@ account_patterns = [
     path("tokens/", views.token_list, name="token_list"),
     path("tokens/<uuid:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("", include("django.contrib.auth.urls")),
 ]
 

@@ -14,8 +14,9 @@ from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from accounts.authentication import bearer_secret
-from accounts.services import request_team_resolve, token_authenticate
+from accounts.authentication import bearer_authenticate
+from accounts.services import request_team_resolve
+from accounts.throttles import Throttled
 from budgets.limits import LimitExceeded
 
 from .errors import upstream_error_headers, upstream_error_status
@@ -40,8 +41,16 @@ def openai_error(status: int, message: str, *, kind: str, param=None, code=None,
 
 
 def _authenticate(request):
-    secret = bearer_secret(request.META.get("HTTP_AUTHORIZATION", ""))
-    token = token_authenticate(secret) if secret else None
+    try:
+        token = bearer_authenticate(request)
+    except Throttled as throttled:
+        return None, openai_error(
+            429,
+            throttled.message,
+            kind="rate_limit_error",
+            code="too_many_invalid_tokens",
+            headers={"Retry-After": str(throttled.retry_after)},
+        )
     if token is None:
         return None, openai_error(
             401,

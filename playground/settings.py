@@ -4,6 +4,7 @@ Zero configuration gives a working local site on SQLite. Every value can be set
 from the environment or a `.env` file beside manage.py; see `.env.example`.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "axes",
     "accounts",
     "budgets",
     "completions",
@@ -61,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a login lockout into its page (429)
 ]
 
 ROOT_URLCONF = "playground.urls"
@@ -129,6 +132,19 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Django's passwords, behind django-axes: a username, or an address, with LOGIN_FAILURE_LIMIT
+# failed log-ins is refused (right password included) until LOGIN_LOCKOUT_MINUTES after the
+# last failure. Counted in the database, so it holds whatever the cache does (README, Security).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
+AXES_CLIENT_IP_CALLABLE = "accounts.throttles.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_DISABLE_ACCESS_LOG = True  # failures are what it needs; no row for every log-in
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -161,9 +177,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 # for the domain's owner (SECURE_HSTS_PRELOAD=true), so `check --deploy` is not asked to nag.
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
-)
+# Behind one TLS-terminating proxy: trust its X-Forwarded-Proto, and its X-Forwarded-For for
+# the caller's address (accounts/throttles.py).
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
@@ -212,6 +229,11 @@ SPECTACULAR_SETTINGS = {
 SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
 INVITE_LINK_DAYS = env.int("INVITE_LINK_DAYS", default=7)
 TOKEN_LAST_USED_RESOLUTION_SECONDS = 60  # don't write last_used_at on every request
+# Throttles (accounts/throttles.py): bad API tokens per address in five minutes, then 429s;
+# password-reset emails per address asked for and per caller's address, in an hour.
+TOKEN_FAILURE_LIMIT = env.int("TOKEN_FAILURE_LIMIT", default=30)
+PASSWORD_RESETS_PER_EMAIL = env.int("PASSWORD_RESETS_PER_EMAIL", default=3)
+PASSWORD_RESETS_PER_IP = env.int("PASSWORD_RESETS_PER_IP", default=10)
 
 # Upstream (the default provider). Without a key Octoplay runs in demo mode.
 OCTOPUSX_BASE_URL = env.str("OCTOPUSX_BASE_URL", default="https://octopusx.ai/v1")
@@ -230,7 +252,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    # axes: lockouts and failures (usernames masked) are warnings; its routine is INFO noise.
+    "loggers": {"django.server": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Comma-separated Fernet keys for provider API keys at rest; the first encrypts

@@ -48,6 +48,7 @@ def test_deploy_checks_pass_with_production_settings(tmp_path):
         "ALLOWED_HOSTS": "octoplay.example.com",
         "SECURE_HTTPS": "true",
         "DATABASE_URL": f"sqlite:///{tmp_path}/deploy.sqlite3",
+        "EMAIL_URL": "smtp+tls://octoplay:secret@smtp.example.com:587",  # accounts.E001 without
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
