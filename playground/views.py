@@ -32,6 +32,7 @@ def playground_page(request):
     upstreams = {DEFAULT_SLUG: settings.OCTOPUSX_BASE_URL, DEMO_SLUG: settings.OCTOPUSX_BASE_URL}
     upstreams.update(Provider.objects.filter(is_active=True).values_list("slug", "base_url"))
     config = {
+        "user": request.user.pk,  # whose draft the page keeps (static/js/playground/state.js)
         "demo": demo_mode_on(),
         "upstreams": upstreams,
         "teams": [{"id": str(t.pk), "name": str(t)} for t in teams_with_role(request.user)],

@@ -1,5 +1,7 @@
 // Behaviour shared by every page. No inline handlers anywhere: the CSP forbids them.
 
+import { forgetAllDrafts } from "./playground/state.js";
+
 // Selects marked data-autosubmit submit their form on change (the Switch/Set button is the no-JS fallback).
 document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
   select.addEventListener("change", () => select.form.requestSubmit());
@@ -27,4 +29,9 @@ document.querySelectorAll("button[data-copy]").forEach((button) => {
     }
     setTimeout(() => { button.textContent = label; }, 1500);
   });
+});
+
+// Logging out forgets the playground drafts kept in this browser: the next person starts afresh.
+document.querySelectorAll("form[data-forget-drafts]").forEach((form) => {
+  form.addEventListener("submit", forgetAllDrafts);
 });

@@ -3,19 +3,20 @@
 import { codeFor } from "./code.js";
 import { addExampleTool, addMessage, renderFormat, renderMessages, renderParams, renderSystem, renderTools, renderVariables } from "./editors.js";
 import { ResponsePanel } from "./response.js";
-import { RequestProblem, buildRequest, clearState, emptyState, loadState, saveState, stateFromRequest, variableNames, variableValues } from "./state.js";
+import { RequestProblem, buildRequest, draftOf, emptyState, stateFromRequest, variableNames, variableValues } from "./state.js";
 import { apiGet, runCompletion } from "./stream.js";
 import { loadTemplateVersion, setUpSaveDialog, showTemplateBadge } from "./templates.js";
 
 const $ = (selector) => document.querySelector(selector);
 const config = JSON.parse($("#playground-config").textContent);
 const panel = new ResponsePanel();
-let state = loadState();
+const draft = draftOf(config.user);
+let state = draft.load();
 let running = null; // AbortController of the run in flight
 let providerCount = 1;
 
 function changed() {
-  saveState(state);
+  draft.save(state);
   renderVariables(state, changed);
 }
 
@@ -199,7 +200,7 @@ $("#add-tool").onclick = () => {
 $("#reset").onclick = () => {
   if (!window.confirm("Clear the whole prompt, tools and settings?")) return;
   const model = { model: state.model, provider: state.provider };
-  clearState();
+  draft.clear();
   state = { ...emptyState(), ...model };
   renderAll();
   $("#response").hidden = true;
@@ -242,7 +243,7 @@ async function boot() {
   if (params.get("template")) {
     try {
       state = await loadTemplateVersion(params.get("template"), params.get("version"));
-      saveState(state);
+      draft.save(state);
     } catch (error) {
       showProblems({ template: `Could not open that template: ${error.message}` });
     }
@@ -251,7 +252,7 @@ async function boot() {
     try {
       const run = await apiGet(`/api/runs/${encodeURIComponent(runId)}/`);
       state = stateFromRequest(run.request, run.provider);
-      saveState(state);
+      draft.save(state);
     } catch (error) {
       showProblems({ run: `Could not open that run: ${error.message}` });
     }

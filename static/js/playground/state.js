@@ -1,7 +1,10 @@
 // The playground's state: what the editors show, kept in localStorage so a reload loses nothing,
 // and the translation between it and a Chat Completions request body (both directions).
 
-const STORAGE_KEY = "octoplay:playground:v1";
+// A draft belongs to the user who wrote it: one entry per user id, and log-out removes them all
+// (base.js), so whoever uses this browser next starts from an empty playground.
+const DRAFT_PREFIX = "octoplay:playground:";
+const UNOWNED_DRAFT = "octoplay:playground:v1"; // before drafts had owners: shown to nobody
 export const PARAMS = ["temperature", "top_p", "max_tokens", "seed", "presence_penalty", "frequency_penalty"];
 const INTEGER_PARAMS = new Set(["max_tokens", "seed"]);
 
@@ -46,22 +49,33 @@ export function variableValues(state) {
   return values;
 }
 
-export function loadState() {
-  try {
-    const saved = JSON.parse(localStorage.getItem(STORAGE_KEY));
-    if (saved && Array.isArray(saved.messages)) return { ...emptyState(), ...saved };
-  } catch {
-    // A corrupt entry is ignored: start fresh rather than fail to load the page.
+// The draft of the user with this id: load(), save(state) and clear().
+export function draftOf(userId) {
+  const key = `${DRAFT_PREFIX}v2:${userId}`;
+  localStorage.removeItem(UNOWNED_DRAFT);
+  return {
+    load() {
+      try {
+        const saved = JSON.parse(localStorage.getItem(key));
+        if (saved && Array.isArray(saved.messages)) return { ...emptyState(), ...saved };
+      } catch {
+        // A corrupt entry is ignored: start fresh rather than fail to load the page.
+      }
+      return emptyState();
+    },
+    save(state) {
+      localStorage.setItem(key, JSON.stringify(state));
+    },
+    clear() {
+      localStorage.removeItem(key);
+    },
+  };
+}
+
+export function forgetAllDrafts() {
+  for (const key of Object.keys(localStorage)) {
+    if (key.startsWith(DRAFT_PREFIX)) localStorage.removeItem(key);
   }
-  return emptyState();
-}
-
-export function saveState(state) {
-  localStorage.setItem(STORAGE_KEY, JSON.stringify(state));
-}
-
-export function clearState() {
-  localStorage.removeItem(STORAGE_KEY);
 }
 
 // A problem found before sending, pointed at the editor that has it.
