@@ -81,7 +81,7 @@ def json_parse(raw: bytes | str) -> Any:
             {ROOT: [f"The JSON nests too deeply (at most {settings.INPUT_MAX_DEPTH} levels)."]}
         ) from None
     except ValueError as error:  # UnicodeDecodeError included
-        raise ValidationError({ROOT: [f"The body is not valid JSON: {error}"]}) from None
+        raise ValidationError({ROOT: [f"JSON parse error - {error}"]}) from None  # DRF's words
     value_check(value)
     return value
 
