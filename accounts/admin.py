@@ -6,7 +6,8 @@ from .models import ApiToken, InviteLink, Membership, Team, User
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = BaseUserAdmin.fieldsets + (
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),  # the stubs allow None; Django's UserAdmin sets it
         ("Octoplay", {"fields": ("time_zone", "active_team", "requests_per_minute")}),
     )
     add_fieldsets = BaseUserAdmin.add_fieldsets + ((None, {"fields": ("email",)}),)

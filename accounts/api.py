@@ -133,7 +133,7 @@ class MemberDetailApi(APIView):
 
 def _managed_team(request, team_id):
     team = selectors.team_for_user(request.user, team_id)
-    if team.my_role not in ("owner", "admin"):
+    if getattr(team, "my_role", None) not in ("owner", "admin"):  # set by team_for_user
         raise PermissionDenied("Only team owners and admins can manage invite links.")
     return team
 

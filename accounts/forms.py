@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
@@ -49,4 +51,5 @@ class TokenForm(forms.Form):
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].choices = [(str(team.pk), str(team)) for team in teams]
+        team_field = cast(forms.ChoiceField, self.fields["team"])  # the stubs say Field
+        team_field.choices = [(str(team.pk), str(team)) for team in teams]

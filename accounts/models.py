@@ -146,6 +146,7 @@ class InviteLink(models.Model):
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     uses = models.PositiveIntegerField(default=0)
+    url: str  # not a column: the full link, set once when it is made (only its hash is kept)
 
     class Meta:
         ordering = ["-created_at"]
@@ -186,6 +187,7 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
+    token: str  # not a column: the secret, set once when it is made (only its hash is kept)
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from .models import Role, Team, User
+from .models import TIME_ZONE_CHOICES, Role, Team
 
 
 class TeamSerializer(serializers.Serializer):
@@ -25,7 +25,7 @@ class MeSerializer(serializers.Serializer):
     username = serializers.CharField(read_only=True)
     email = serializers.EmailField(read_only=True)
     is_staff = serializers.BooleanField(read_only=True)
-    time_zone = serializers.ChoiceField(choices=User._meta.get_field("time_zone").choices)
+    time_zone = serializers.ChoiceField(choices=TIME_ZONE_CHOICES)
     active_team = TeamRefSerializer(read_only=True)
     active_team_id = serializers.UUIDField(write_only=True, required=False)
 

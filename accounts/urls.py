@@ -1,10 +1,10 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from . import views
 from .password_reset import PasswordResetView
 
-account_patterns = [
+account_patterns: list[URLPattern | URLResolver] = [
     path("signup/", views.signup, name="signup"),
     path("profile/", views.profile, name="profile"),
     path("tokens/", views.token_list, name="token_list"),
@@ -14,7 +14,7 @@ account_patterns = [
     path("", include("django.contrib.auth.urls")),
 ]
 
-team_patterns = [
+team_patterns: list[URLPattern | URLResolver] = [
     path("", views.team_list, name="team_list"),
     path("switch/", views.team_switch, name="team_switch"),
     path("join/<str:secret>/", views.invite_accept, name="invite_accept"),

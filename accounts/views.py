@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -133,7 +134,7 @@ def team_detail(request, team_id):
     return render(request, "accounts/team_detail.html", context)
 
 
-def _team_action(request, team_id, action) -> "redirect":
+def _team_action(request, team_id, action) -> HttpResponseRedirect:
     """Run a service call for a team page form; report its outcome as a message."""
     team = selectors.team_for_user(request.user, team_id)
     try:

@@ -1,6 +1,8 @@
 """What runs may spend: prices per model (versioned by date) and budgets per team or user,
 with their running totals per period. Rate limits need no table (budgets.limits)."""
 
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -81,6 +83,10 @@ class Budget(ClearsCacheOnChange):
     metric = models.CharField(max_length=10, choices=Metric.choices, default=Metric.TOKENS)
     limit = models.DecimalField(max_digits=16, decimal_places=6)
     period = models.CharField(max_length=10, choices=Period.choices, default=Period.MONTHLY)
+    # Not columns: this period's state, set by budgets.api for its answer.
+    used: Decimal
+    reserved: Decimal
+    resets_at: datetime
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

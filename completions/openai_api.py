@@ -141,13 +141,13 @@ def chat_completions(request):
             headers={"Retry-After": str(limit.retry_after)},
         )
     except RunFailed as failed:
-        error = failed.error
+        upstream = failed.error
         return openai_error(
-            upstream_error_status(error),
-            error.message,
+            upstream_error_status(upstream),
+            upstream.message,
             kind="upstream_error",
-            code=error.kind,
-            headers=upstream_error_headers(error),
+            code=upstream.kind,
+            headers=upstream_error_headers(upstream),
         )
     if isinstance(result, RunStream):
         # The body was checked by now: stream_options, if any, is {"include_usage": bool}.

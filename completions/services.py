@@ -10,7 +10,7 @@ written once, when it ends, before its answer goes back.
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar, cast
@@ -230,7 +230,7 @@ class RunStream:
         self.error: UpstreamError | None = None
         self.ttft: float | None = None
 
-    def events(self) -> Iterator[StreamItem]:
+    def events(self) -> Generator[StreamItem, None, None]:
         items: queue.Queue[object] = queue.Queue()  # (data, chunk) pairs, an error, or _END
         threading.Thread(target=self._pump, args=(items,), daemon=True).start()
         status = Run.Status.OK

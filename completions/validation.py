@@ -7,7 +7,7 @@ Errors are collected per field, keyed by a path a person can follow
 
 import json
 import re
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,7 +17,8 @@ from .models import Run
 from .schemas import schema_problem
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
-MODEL_MAX_LENGTH = Run._meta.get_field("model").max_length  # a run must be able to log it
+# A run must be able to log it (a CharField's max_length, never None).
+MODEL_MAX_LENGTH = cast(int, Run._meta.get_field("model").max_length)
 NOT_AN_OBJECT = "The request body must be a JSON object."
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 # Sampling parameters: (type, min, max); None means unbounded on that side.
