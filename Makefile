@@ -5,8 +5,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
+# Type checking, configured in pyproject.toml; DEBUG=true lets the settings load without a .env.
+MYPY := DEBUG=true $(VENV)/bin/mypy
 
-.PHONY: install run dev test lint format local-model bench-completions bench-usage bench-openai clean
+.PHONY: install run dev test lint format local-model bench-completions bench-usage bench-openai bench-kill clean
 
 # Create .venv and install the project with its dev/test extras; quick when nothing changed.
 install: $(VENV)/.installed .env
@@ -37,10 +39,11 @@ dev: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-# The whole suite: lint, migrations check, unit/API tests, real-model tier, browser tests.
+# The whole suite: lint, type check, migrations check, unit/API tests, real-model tier, browser tests.
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(MYPY)
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 
@@ -60,9 +63,14 @@ bench-usage: install
 bench-openai: install
 	$(PY) bench/openai_endpoint.py
 
+# Workers killed (-9) under /v1 load, 5 trials: every answered call must keep its run row.
+bench-kill: install
+	$(PY) bench/kill_workers.py
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(MYPY)
 
 format: install
 	$(VENV)/bin/ruff check --fix .
