@@ -303,11 +303,23 @@ def token_authenticate(secret: str) -> ApiToken | None:
     return token
 
 
-def request_team_resolve(*, user: User, auth: object, team_id: UUID | str | None = None) -> Team:
+def _team_uuid(team_id: object) -> UUID:
+    if isinstance(team_id, UUID):
+        return team_id
+    if isinstance(team_id, str):
+        try:
+            return UUID(team_id)
+        except ValueError:
+            pass
+    raise ValidationError({"team_id": "Give the id of one of your teams (a UUID string)."})
+
+
+def request_team_resolve(*, user: User, auth: object, team_id: object = None) -> Team:
     """The team a request charges: the one named (must be the user's), else the API token's
-    team, else the user's active team."""
-    if team_id:
-        team = Team.objects.for_user(user).filter(pk=team_id).first()
+    team, else the user's active team. Only None or "" name none: anything else that is not a
+    team id (`[]`, 0, a dict) is refused, never taken for "the default"."""
+    if team_id is not None and team_id != "":
+        team = Team.objects.for_user(user).filter(pk=_team_uuid(team_id)).first()
         if team is None:
             raise ValidationError({"team_id": "Choose one of your own teams."})
         return team

@@ -97,11 +97,16 @@ def models(request):
     _token, failure = _authenticate(request)
     if failure:
         return failure
+    groups = models_all()
     data = [
         {"id": model["id"], "object": "model", "created": 0, "owned_by": group.provider.slug}
-        for group in models_all()
+        for group in groups
         for model in group.models
     ]
+    if not data and any(group.error for group in groups):
+        # An empty list would read as "no models here"; the truth is that none could be asked.
+        message = " ".join(group.error for group in groups if group.error)
+        return openai_error(502, message, kind="upstream_error", code="upstream_unavailable")
     return JsonResponse({"object": "list", "data": data})
 
 

@@ -112,9 +112,12 @@ def models_all() -> list[ModelList]:
     return [models_for(provider) for provider in providers_all()]
 
 
-def provider_for_model(model: str, provider_slug: str | None = None) -> ProviderConfig:
+def provider_for_model(model: str, provider_slug: object = None) -> ProviderConfig:
     """Which provider serves `model`: the one named, else the first that lists it, else the
-    default (which then gives the upstream's own 'unknown model' answer)."""
+    default (which then gives the upstream's own 'unknown model' answer). Only None or ""
+    name none: a slug that is not a string is refused, never ignored."""
+    if not isinstance(provider_slug, str | None):
+        raise ValidationError({"provider": "Give a provider's slug (a string)."})
     if provider_slug:
         provider = provider_get(provider_slug)
         if provider is None:

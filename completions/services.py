@@ -29,7 +29,7 @@ from .client import UpstreamError, UpstreamStream
 from .models import Run
 from .providers import ProviderConfig, provider_for_model
 from .schemas import answer_check
-from .validation import validate_chat_request
+from .validation import stream_requested, validate_chat_request
 
 # A prompts.TemplateVersion or None: completions sits below prompts, so it cannot name it.
 TemplateVersion = Any
@@ -167,7 +167,7 @@ def run_stream_open(
 
 def run_start(*, body: dict[str, Any], **arguments: Any) -> "Run | RunStream":
     """A completion as the body asks for it: a finished Run, or a RunStream to relay."""
-    if isinstance(body, dict) and body.get("stream"):
+    if stream_requested(body):  # "yes" or a list body: a 400 here, never a guess
         return run_stream_open(body=body, **arguments)
     return run_complete(body=body, **arguments)
 

@@ -20,6 +20,7 @@ ROLES = ("system", "developer", "user", "assistant", "tool")
 # A run must be able to log it (a CharField's max_length, never None).
 MODEL_MAX_LENGTH = cast(int, Run._meta.get_field("model").max_length)
 NOT_AN_OBJECT = "The request body must be a JSON object."
+NOT_A_BOOLEAN = "Must be true or false."
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 # Sampling parameters: (type, min, max); None means unbounded on that side.
 NUMBER_RANGES: dict[str, tuple[type, float | None, float | None]] = {
@@ -82,7 +83,7 @@ def validate_chat_request(body: Any, *, allow_unknown: bool = False) -> dict:
     _check_stop(body.get("stop"), errors)
     for flag in ("logprobs", "parallel_tool_calls"):
         if flag in body and not isinstance(body[flag], bool):
-            errors.add(flag, "Must be true or false.")
+            errors.add(flag, NOT_A_BOOLEAN)
     if "top_logprobs" in body and body.get("logprobs") is not True:
         errors.add("top_logprobs", "Needs logprobs: true.")
     if errors:
@@ -108,9 +109,20 @@ def _check_numbers(body: dict, errors: Errors) -> None:
             errors.add(field, f"Must be {bounds} (got {value}).")
 
 
+def stream_requested(body: Any) -> bool:
+    """Whether a request asks for a stream, decided before the rest is checked (a stream and a
+    plain answer start differently): anything but an object with a boolean `stream` raises."""
+    if not isinstance(body, dict):
+        raise ValidationError({ROOT: [NOT_AN_OBJECT]})
+    stream = body.get("stream", False)
+    if not isinstance(stream, bool):
+        raise ValidationError({"stream": [NOT_A_BOOLEAN]})
+    return stream
+
+
 def _check_stream(body: dict, errors: Errors) -> None:
     if "stream" in body and not isinstance(body["stream"], bool):
-        errors.add("stream", "Must be true or false.")
+        errors.add("stream", NOT_A_BOOLEAN)
     options = body.get("stream_options")
     if options is None:
         return
@@ -240,7 +252,8 @@ def _check_tool_choice(body: dict, tool_names: list[str], errors: Errors) -> Non
         return
     name = None
     if isinstance(choice, dict) and choice.get("type") == "function":
-        name = (choice.get("function") or {}).get("name")
+        function = choice.get("function")
+        name = function.get("name") if isinstance(function, dict) else None
     if not isinstance(name, str):
         errors.add(
             "tool_choice",
@@ -268,7 +281,7 @@ def _check_response_format(response_format: Any, errors: Errors) -> None:
             "response_format.json_schema.name", "1-64 letters, digits, underscores or dashes."
         )
     if "strict" in spec and not isinstance(spec["strict"], bool | None):
-        errors.add("response_format.json_schema.strict", "Must be true or false.")
+        errors.add("response_format.json_schema.strict", NOT_A_BOOLEAN)
     if "schema" not in spec:
         errors.add("response_format.json_schema.schema", "A JSON Schema is required.")
     else:

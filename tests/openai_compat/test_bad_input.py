@@ -10,7 +10,7 @@ import pytest
 from accounts.services import token_create
 from budgets.models import Budget, BudgetWindow
 from completions.models import Run
-from tests.helpers import MODEL
+from tests.helpers import MODEL, free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +91,32 @@ def test_valid_unicode_still_goes_through(send):
     response = send(body(messages=[{"role": "user", "content": "\ud83d\udc19"}]))
     assert response.status_code == 200
     assert Run.objects.get().request["messages"][0]["content"] == "\U0001f419"
+
+
+@pytest.mark.parametrize(
+    ("payload", "param"),
+    [
+        ([{"role": "user", "content": "Hi"}], None),
+        ("Hi", None),
+        (None, None),
+        (body(stream="yes"), "stream"),
+        (body(stream=True, stream_options="yes"), "stream_options"),
+        (body(tool_choice={"type": "function", "function": "f"}), "tool_choice"),
+    ],
+)
+def test_bodies_of_the_wrong_shape_are_400_not_500(send, upstream, payload, param):
+    response = send(json.dumps(payload))
+    assert response.status_code == 400, response.content
+    assert error_of(response)["param"] == param
+    assert_nothing_happened(upstream)
+
+
+def test_models_when_the_upstream_is_down_is_an_error_not_an_empty_list(client, alice, settings):
+    settings.UPSTREAM_MAX_RETRIES = 0
+    settings.OCTOPUSX_BASE_URL = f"http://127.0.0.1:{free_port()}/v1"
+    _, secret = token_create(user=alice, name="models")
+    response = client.get("/v1/models", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert response.status_code == 502
+    error = error_of(response)
+    assert (error["type"], error["code"]) == ("upstream_error", "upstream_unavailable")
+    assert "Could not connect" in error["message"]
