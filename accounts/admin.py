@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from . import services
 from .models import ApiToken, InviteLink, Membership, Team, User
 
 
@@ -48,11 +49,35 @@ class InviteLinkAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are made by their owners (or `manage.py create_token`); admins can only revoke."""
 
-    list_display = ("name", "user", "team", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_display = (
+        "name",
+        "user",
+        "team",
+        "prefix",
+        "scopes",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
     list_filter = ("revoked_at",)
     search_fields = ("name", "user__username", "prefix")
-    readonly_fields = ("user", "team", "name", "prefix", "token_hash", "created_at", "last_used_at")
+    readonly_fields = (
+        "user",
+        "team",
+        "name",
+        "prefix",
+        "token_hash",
+        "scopes",
+        "created_by_token",
+        "created_at",
+        "last_used_at",
+    )
     fields = readonly_fields + ("revoked_at",)
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if obj.revoked_at is not None:  # and so are the tokens made with it
+            services.token_revoke(token=obj)

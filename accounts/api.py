@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors, services
+from .models import ApiToken, Scope
 from .serializers import (
     InviteLinkSerializer,
     MemberInviteSerializer,
@@ -35,6 +36,8 @@ def _me_data(user) -> dict:
 
 
 class MeApi(APIView):
+    token_scopes = {"GET": Scope.RUN}  # PATCH, like every undeclared method: manage
+
     @extend_schema(responses=MeSerializer)
     def get(self, request):
         return Response(_me_data(request.user))
@@ -56,6 +59,8 @@ class MeApi(APIView):
 
 
 class TeamListApi(APIView):
+    token_scopes = {"GET": Scope.RUN}  # which team_id to charge
+
     @extend_schema(responses=TeamSerializer(many=True))
     def get(self, request):
         services.personal_team_get(request.user)
@@ -72,6 +77,8 @@ class TeamListApi(APIView):
 
 
 class TeamDetailApi(APIView):
+    token_scopes = {"GET": Scope.RUN}
+
     @extend_schema(responses=TeamSerializer)
     def get(self, request, team_id):
         return Response(TeamSerializer(selectors.team_for_user(request.user, team_id)).data)
@@ -179,7 +186,11 @@ class TokenListApi(APIView):
         if "team_id" in serializer.validated_data:
             team = _own_team_field(request.user, serializer.validated_data["team_id"], "team_id")
         token, secret = services.token_create(
-            user=request.user, name=serializer.validated_data["name"], team=team
+            user=request.user,
+            name=serializer.validated_data["name"],
+            team=team,
+            scopes=serializer.validated_data.get("scopes"),
+            created_by_token=request.auth if isinstance(request.auth, ApiToken) else None,
         )
         token.token = secret
         return Response(TokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
@@ -190,7 +201,10 @@ class TokenDetailApi(APIView):
     def get(self, request, token_id):
         return Response(TokenSerializer(selectors.token_for_user(request.user, token_id)).data)
 
-    @extend_schema(responses=TokenSerializer, description="Revoke the token (it stays listed).")
+    @extend_schema(
+        responses=TokenSerializer,
+        description="Revoke the token, and any it made (they stay listed).",
+    )
     def delete(self, request, token_id):
         token = services.token_revoke(token=selectors.token_for_user(request.user, token_id))
         return Response(TokenSerializer(token).data)

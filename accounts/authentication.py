@@ -73,5 +73,7 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "A personal API token from /accounts/tokens/ (starts with `oct_`).",
+            "description": "A personal API token from /accounts/tokens/ (starts with `oct_`). "
+            "It may do what its scopes allow: each operation names the one it needs "
+            "(`x-token-scope`); without it the answer is a 403.",
         }

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
-from .models import Role, User
+from .models import Role, Scope, User, default_scopes
 
 
 class SignupForm(UserCreationForm):
@@ -48,6 +48,12 @@ class InviteLinkForm(forms.Form):
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=80, help_text="What uses it, e.g. “nightly eval script”.")
     team = forms.ChoiceField(help_text="Runs made with this token are charged to this team.")
+    scopes = forms.MultipleChoiceField(
+        choices=[(scope.value, f"{scope.value}: {scope.label.lower()}") for scope in Scope],
+        initial=default_scopes,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="What scripts may do with it. Give a token only what its script needs.",
+    )
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)

@@ -53,6 +53,21 @@ def role_can_manage(role: str | None) -> bool:
     return role in MANAGER_ROLES
 
 
+class Scope(models.TextChoices):
+    """What an API token may do, chosen when it is made. A browser session is its user and
+    needs none; each API view declares the scope a token needs (accounts/permissions.py)."""
+
+    RUN = "run", "Run completions and templates, read your runs"
+    USAGE = "usage", "Read usage and budgets"
+    TEMPLATES = "templates", "Create, edit and delete templates"
+    MANAGE = "manage", "Manage teams, members, invite links, budgets and tokens"
+
+
+def default_scopes() -> list[str]:
+    """The least: a new token only runs things."""
+    return [Scope.RUN.value]
+
+
 class TeamQuerySet(models.QuerySet["Team"]):
     def for_user(self, user) -> "TeamQuerySet":
         """The only way teams reach a user: those they are a member of."""
@@ -182,6 +197,15 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=80)
     prefix = models.CharField(max_length=12, help_text="First characters, to recognise it.")
     token_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=default_scopes, help_text='Scope values, e.g. ["run"].')
+    created_by_token = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="minted",
+        help_text="The token that made this one over the API; revoking it revokes this too.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -198,6 +222,9 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
 
     @classmethod
     def generate_secret(cls) -> str:

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from .models import TIME_ZONE_CHOICES, Role, Team
+from .models import TIME_ZONE_CHOICES, Role, Scope, Team
 
 
 class TeamSerializer(serializers.Serializer):
@@ -64,6 +64,18 @@ class TokenSerializer(serializers.Serializer):
     team = TeamRefSerializer(read_only=True)
     team_id = serializers.UUIDField(
         write_only=True, required=False, help_text="Defaults to your personal workspace."
+    )
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=Scope.choices),
+        required=False,
+        allow_empty=False,
+        help_text='What the token may do; default ["run"]. A token can give no scope it lacks.',
+    )
+    created_by_token = serializers.UUIDField(
+        source="created_by_token_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The token that made this one, if one did; revoking it revokes this too.",
     )
     prefix = serializers.CharField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)

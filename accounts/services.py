@@ -6,6 +6,7 @@ HTML views and API views both call these functions. They raise
 the team at all is decided earlier, by `Team.objects.for_user()` (a 404 otherwise).
 """
 
+from collections.abc import Iterable
 from datetime import timedelta
 from uuid import UUID
 
@@ -16,7 +17,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .models import ApiToken, InviteLink, Membership, Role, Team, User, hash_secret
+from .models import (
+    ApiToken,
+    InviteLink,
+    Membership,
+    Role,
+    Scope,
+    Team,
+    User,
+    default_scopes,
+    hash_secret,
+)
 
 # Users and workspaces
 
@@ -253,14 +264,32 @@ def invite_link_revoke(*, actor: User, link: InviteLink) -> None:
 # API tokens
 
 
-def token_create(*, user: User, name: str, team: Team | None = None) -> tuple[ApiToken, str]:
-    """Returns the token and its secret; the secret is never stored, so it is shown once."""
+def token_create(
+    *,
+    user: User,
+    name: str,
+    team: Team | None = None,
+    scopes: Iterable[str] | None = None,
+    created_by_token: ApiToken | None = None,
+) -> tuple[ApiToken, str]:
+    """Returns the token and its secret; the secret is never stored, so it is shown once.
+
+    Scopes default to the least, "run". A token made with another token (`created_by_token`,
+    over the API) gets no scope its maker lacks, and is revoked with it.
+    """
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Give the token a name, e.g. the script that uses it."})
     team = team or personal_team_get(user)
     if not membership_get(user=user, team=team):
         raise ValidationError({"team": "Choose one of your own teams."})
+    scopes = default_scopes() if scopes is None else _scopes_clean(scopes)
+    if created_by_token is not None:
+        beyond = [scope for scope in scopes if not created_by_token.has_scope(scope)]
+        if beyond:
+            raise PermissionDenied(
+                f"A token cannot give a new token scopes it lacks itself: {', '.join(beyond)}."
+            )
     secret = ApiToken.generate_secret()
     token = ApiToken.objects.create(
         user=user,
@@ -268,14 +297,38 @@ def token_create(*, user: User, name: str, team: Team | None = None) -> tuple[Ap
         name=name,
         prefix=secret[: len(ApiToken.PREFIX) + 6],
         token_hash=hash_secret(secret),
+        scopes=scopes,
+        created_by_token=created_by_token,
     )
     return token, secret
 
 
+def _scopes_clean(scopes: Iterable[str]) -> list[str]:
+    """Known scopes, each once, in their fixed order; at least one."""
+    chosen = set(scopes)
+    unknown = sorted(chosen - set(Scope.values))
+    if unknown:
+        raise ValidationError(
+            {"scopes": f"Unknown scope “{unknown[0]}”: choose from {', '.join(Scope.values)}."}
+        )
+    if not chosen:
+        raise ValidationError({"scopes": "Choose at least one scope."})
+    return [scope for scope in Scope.values if scope in chosen]
+
+
 def token_revoke(*, token: ApiToken) -> ApiToken:
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
+    """Revokes the token and every token made with it (and with those), so nothing a leaked
+    token minted outlives it."""
+    family, made = {token.pk}, [token.pk]
+    while made:
+        made = list(
+            ApiToken.objects.filter(created_by_token__in=made)
+            .exclude(pk__in=family)
+            .values_list("pk", flat=True)
+        )
+        family.update(made)
+    ApiToken.objects.active().filter(pk__in=family).update(revoked_at=timezone.now())
+    token.refresh_from_db(fields=["revoked_at"])
     return token
 
 

@@ -67,7 +67,10 @@ def token_list(request):
         team = teams.get(pk=form.cleaned_data["team"])
         try:
             token, new_secret = services.token_create(
-                user=request.user, name=form.cleaned_data["name"], team=team
+                user=request.user,
+                name=form.cleaned_data["name"],
+                team=team,
+                scopes=form.cleaned_data["scopes"],
             )
         except ValidationError as error:
             form.add_error(None, error)

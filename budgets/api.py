@@ -7,6 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Scope
 from accounts.selectors import team_for_user
 
 from . import services
@@ -31,6 +32,8 @@ def _data(budget: Budget) -> dict:
 
 
 class TeamBudgetListApi(APIView):
+    token_scopes = {"GET": Scope.USAGE}  # setting them: manage
+
     @extend_schema(responses=BudgetSerializer(many=True))
     def get(self, request, team_id):
         team = team_for_user(request.user, team_id)

@@ -9,7 +9,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, Scope
 from accounts.services import request_team_resolve
 
 from . import selectors
@@ -29,6 +29,8 @@ from .variables import messages_with_values
 
 
 class ModelListApi(APIView):
+    token_scopes = {"GET": Scope.RUN}
+
     @extend_schema(responses=ModelGroupSerializer(many=True))
     def get(self, request):
         return Response(ModelGroupSerializer(models_all(), many=True).data)
@@ -48,6 +50,8 @@ def failure_response(failure: RunFailed) -> Response:
 
 
 class CompletionApi(APIView):
+    token_scopes = {"POST": Scope.RUN}
+
     @extend_schema(
         request=CompletionRequestSerializer,
         responses={
@@ -117,6 +121,8 @@ class RunPagination(PageNumberPagination):
 
 
 class RunListApi(APIView):
+    token_scopes = {"GET": Scope.RUN}
+
     @extend_schema(
         parameters=[
             OpenApiParameter("model", str),
@@ -135,6 +141,8 @@ class RunListApi(APIView):
 
 
 class RunDetailApi(APIView):
+    token_scopes = {"GET": Scope.RUN}
+
     @extend_schema(responses=RunDetailSerializer)
     def get(self, request, run_id: uuid.UUID):
         runs = Run.objects.for_user(request.user).select_related("template_version__template")

@@ -15,6 +15,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.authentication import bearer_authenticate
+from accounts.models import Scope
 from accounts.services import request_team_resolve
 from accounts.throttles import Throttled
 from budgets.limits import LimitExceeded
@@ -57,6 +58,13 @@ def _authenticate(request):
             "Invalid or revoked API token: use a personal token from /accounts/tokens/.",
             kind="invalid_request_error",
             code="invalid_api_key",
+        )
+    if not token.has_scope(Scope.RUN):
+        return None, openai_error(
+            403,
+            f"This API token lacks the “{Scope.RUN}” scope that /v1 needs.",
+            kind="permission_error",
+            code="insufficient_scope",
         )
     return token, None
 

@@ -7,7 +7,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticate
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, Scope
+from accounts.permissions import TokenScope
 from accounts.services import request_team_resolve
 from completions.api import failure_response, result_response
 from completions.models import Run
@@ -42,6 +43,8 @@ def _detail(template, access) -> dict:
 
 
 class TemplateListApi(APIView):
+    token_scopes = {"GET": Scope.RUN, "POST": Scope.TEMPLATES}
+
     @extend_schema(
         parameters=[
             OpenApiParameter("q", str, description="Search by name"),
@@ -77,7 +80,8 @@ class TemplateListApi(APIView):
 
 
 class TemplateDetailApi(APIView):
-    permission_classes = [IsAuthenticatedOrReadOnly]  # a link is enough to read
+    permission_classes = [IsAuthenticatedOrReadOnly, TokenScope]  # a link is enough to read
+    token_scopes = {"GET": Scope.RUN, "PATCH": Scope.TEMPLATES, "DELETE": Scope.TEMPLATES}
 
     @extend_schema(responses=TemplateSerializer)
     def get(self, request, template_id):
@@ -98,7 +102,8 @@ class TemplateDetailApi(APIView):
 
 
 class VersionListApi(APIView):
-    permission_classes = [IsAuthenticatedOrReadOnly]
+    permission_classes = [IsAuthenticatedOrReadOnly, TokenScope]
+    token_scopes = {"GET": Scope.RUN, "POST": Scope.TEMPLATES}
 
     @extend_schema(responses=VersionSerializer(many=True))
     def get(self, request, template_id):
@@ -120,7 +125,8 @@ class VersionListApi(APIView):
 
 
 class VersionDetailApi(APIView):
-    permission_classes = [AllowAny]
+    permission_classes = [AllowAny, TokenScope]
+    token_scopes = {"GET": Scope.RUN}
 
     @extend_schema(responses=VersionSerializer)
     def get(self, request, template_id, number: int):
@@ -130,7 +136,8 @@ class VersionDetailApi(APIView):
 
 
 class LabelListApi(APIView):
-    permission_classes = [AllowAny]
+    permission_classes = [AllowAny, TokenScope]
+    token_scopes = {"GET": Scope.RUN}
 
     @extend_schema(
         responses=inline_serializer(
@@ -175,6 +182,8 @@ class LabelListApi(APIView):
 
 
 class LabelDetailApi(APIView):
+    token_scopes = {"PUT": Scope.TEMPLATES}
+
     @extend_schema(
         request=LabelSetSerializer,
         responses=inline_serializer(
@@ -200,7 +209,9 @@ def _chosen_version(template, data):
 
 
 class RenderApi(APIView):
-    permission_classes = [AllowAny]  # no upstream call: anyone who can see it may preview it
+    # No upstream call: anyone who can see it may preview it.
+    permission_classes = [AllowAny, TokenScope]
+    token_scopes = {"POST": Scope.RUN}
 
     @extend_schema(
         request=RenderSerializer,
@@ -224,7 +235,8 @@ class RenderApi(APIView):
 
 
 class RunApi(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, TokenScope]
+    token_scopes = {"POST": Scope.RUN}
 
     @extend_schema(request=RunSerializer, responses=RunResultSerializer)
     def post(self, request, template_id):
@@ -251,7 +263,8 @@ class RunApi(APIView):
 
 
 class ForkApi(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, TokenScope]
+    token_scopes = {"POST": Scope.TEMPLATES}  # it makes a template
 
     @extend_schema(request=ForkSerializer, responses={201: TemplateSerializer})
     def post(self, request, template_id):

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Scope
 from accounts.selectors import team_for_user
 
 from .reports import METRICS, PRESETS, group_by_from, range_from, usage_rows, usage_scope
@@ -64,6 +65,8 @@ USAGE_REPORT = inline_serializer(
 
 
 class UsageApi(APIView):
+    token_scopes = {"GET": Scope.USAGE}
+
     @extend_schema(
         parameters=PARAMETERS,
         responses=USAGE_REPORT,
@@ -76,6 +79,8 @@ class UsageApi(APIView):
 
 
 class UsageCsvApi(APIView):
+    token_scopes = {"GET": Scope.USAGE}
+
     @extend_schema(
         parameters=PARAMETERS,
         responses={(200, "text/csv"): OpenApiTypes.STR},

@@ -117,7 +117,8 @@ def test_pages_need_login(client, path):
 def test_token_page_shows_new_secret_once(client, alice):
     client.force_login(alice)
     response = client.post(
-        "/accounts/tokens/", {"name": "nightly", "team": str(alice.personal_team.pk)}
+        "/accounts/tokens/",
+        {"name": "nightly", "team": str(alice.personal_team.pk), "scopes": ["run"]},
     )
     secret = re.search(rb"oct_[A-Za-z0-9_-]{20,}", response.content).group(0).decode()
     assert ApiToken.objects.get().prefix == secret[:10]

@@ -93,7 +93,7 @@ def test_stranger_cannot_see_or_revoke_token(api, alice, charlie):
 def test_token_requests_skip_csrf_but_session_requests_need_it(alice):
     from rest_framework.test import APIClient
 
-    _, secret = token_create(user=alice, name="script")
+    _, secret = token_create(user=alice, name="script", scopes=["manage"])
     client = APIClient(enforce_csrf_checks=True)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert client.post("/api/teams/", {"name": "Via token"}, format="json").status_code == 201

@@ -6,7 +6,7 @@ personal team, and through the pages with his session."""
 import pytest
 from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import Membership, Scope
 from accounts.services import member_remove, token_create
 from prompts.models import PromptTemplate, TemplateVersion
 from tests.helpers import api_client_for, create_template, make_run, token_client
@@ -19,7 +19,7 @@ def removed_bob(api, alice, bob, acme):
     private = create_template(api, bob, acme, name="Bob's private", visibility="private")
     run = make_run(bob, acme, timezone.now())
     member_remove(actor=alice, membership=Membership.objects.get(team=acme, user=bob))
-    _, secret = token_create(user=bob, name="personal")
+    _, secret = token_create(user=bob, name="personal", scopes=Scope.values)  # may do all
     return {"shared": shared, "private": private, "run": run, "token": token_client(secret)}
 
 
