@@ -205,13 +205,10 @@ REST_FRAMEWORK = {
         "accounts.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": [
-        "rest_framework.permissions.IsAuthenticated",
-        "accounts.permissions.TokenScope",  # what an API token may do (its scopes)
-    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["playground.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "accounts.schema.ScopedAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "playground.api_errors.exception_handler",
@@ -244,6 +241,8 @@ OCTOPUSX_API_KEY = env.str("OCTOPUSX_API_KEY", default="")
 
 # Usage and limits
 USAGE_CURRENCY = env.str("USAGE_CURRENCY", default="USD")
+# The longest custom range a usage report covers (pages, API, CSV); longer ones are a 400.
+USAGE_MAX_RANGE_DAYS = env.int("USAGE_MAX_RANGE_DAYS", default=400)
 # Requests per minute per user (a user's own setting in the admin overrides it); 0 = no limit.
 RATE_LIMIT_PER_MINUTE = env.int("RATE_LIMIT_PER_MINUTE", default=120)
 # Worst case reserved against a budget when a request sets no max_tokens.

@@ -9,8 +9,9 @@ which rows is decided by the caller's scope (see usage_scope).
 import statistics
 import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet, Sum
@@ -78,6 +79,10 @@ def range_from(params, zone_name: str, now: datetime | None = None) -> Range:
             raise ValidationError({"start": message}) from None
         if last < first:
             raise ValidationError({"end": "The end date is before the start date."})
+        days = (last - first).days + 1
+        if days > settings.USAGE_MAX_RANGE_DAYS:
+            most = settings.USAGE_MAX_RANGE_DAYS
+            raise ValidationError({"end": f"At most {most} days at a time (this is {days})."})
     else:
         last = today
         first = {
@@ -86,9 +91,21 @@ def range_from(params, zone_name: str, now: datetime | None = None) -> Range:
             "30d": today - timedelta(days=29),
             "month": today.replace(day=1),
         }[preset]
-    start = datetime.combine(first, time.min, tzinfo=zone)
-    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
+    start = _midnight(first, zone, field="start")
+    end = _midnight(last, zone, field="end", days_later=1)
     return Range(start, end, zone)
+
+
+def _midnight(day: date, zone: zoneinfo.ZoneInfo, *, field: str, days_later: int = 0) -> datetime:
+    """Midnight, `days_later` days after `day`, in the zone. A day too near the calendar's
+    ends to be moved or put in UTC (as the database is asked) is a ValidationError on `field`,
+    not an OverflowError."""
+    try:
+        moment = datetime.combine(day + timedelta(days=days_later), time.min, tzinfo=zone)
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError({field: "Pick a date between the years 1 and 9999."}) from None
+    return moment
 
 
 def group_by_from(value: str | None, allowed: tuple[str, ...]) -> list[str]:

@@ -56,7 +56,8 @@ def _usage_page(request, *, team=None, site=False):
         context["budgets"] = [
             budget_status(b, now) for b in budgets_for(user=request.user, team=budget_team)
         ]
-    return render(request, "usage/usage.html", context)
+    # A bad range is explained above the default report, and answered as the 400 it is.
+    return render(request, "usage/usage.html", context, status=400 if problem else 200)
 
 
 def _csv_query(params, team, site) -> str:
