@@ -65,6 +65,9 @@ class Run(models.Model):
         OK = "ok", "OK"
         ERROR = "error", "Error"
         CANCELLED = "cancelled", "Cancelled"
+        # The process serving it stopped (killed, crashed) before it finished: found and
+        # finished by completions.leases.runs_interrupted_reap.
+        INTERRUPTED = "interrupted", "Interrupted"
 
     class Source(models.TextChoices):
         PLAYGROUND = "playground", "Playground page"
@@ -86,7 +89,7 @@ class Run(models.Model):
     model = models.CharField(max_length=200)
     source = models.CharField(max_length=12, choices=Source.choices)
     stream = models.BooleanField(default=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING)
 
     request = models.JSONField(help_text="The body sent upstream, exactly.")
     response = models.JSONField(null=True, blank=True, help_text="The upstream's final body.")
@@ -126,6 +129,11 @@ class Run(models.Model):
     ttft_ms = models.PositiveIntegerField(null=True, blank=True, help_text="Time to first token.")
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # While running: the run counts as abandoned after this unless the process serving it
+    # renews it, and what it holds in budget windows, for whoever finds it abandoned to
+    # release: [[window id, amount as a decimal string, metric], ...] (completions/leases.py).
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    holds = models.JSONField(default=list, blank=True)
 
     objects = RunQuerySet.as_manager()
 
@@ -137,6 +145,11 @@ class Run(models.Model):
             models.Index(fields=["team", "model", "started_at"], name="run_team_model_time"),
             models.Index(fields=["user", "model", "started_at"], name="run_user_model_time"),
             models.Index(fields=["started_at"], name="run_time"),
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=models.Q(status="running"),
+                name="run_running_lease",
+            ),
         ]
 
     def __str__(self) -> str:

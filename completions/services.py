@@ -1,10 +1,9 @@
 """Running completions: validate, pick the provider, call upstream, log the Run — always.
 
 Every call leaves exactly one Run row, whatever happens — success, upstream error, a stream
-that breaks, or a client that goes away mid-stream (then "cancelled", with the partial
-content). A stream's row is written before the upstream call (status "running"; a stream may
-last minutes and its run id is sent first) and updated when it ends; a non-streaming call is
-written once, when it ends, before its answer goes back.
+that breaks, a client that goes away mid-stream ("cancelled", with the partial content), or a
+process killed mid-call ("interrupted", found by completions/leases.py). The row is written as
+running before the upstream call and finished before the answer (or a stream's end) goes back.
 """
 
 import queue
@@ -22,10 +21,11 @@ from django.utils import timezone
 from accounts.models import Team, User
 from budgets.limits import rate_limit_check
 from budgets.pricing import MILLION, price_for
-from budgets.services import Reservation, Spent, budget_reserve, budget_settle
+from budgets.services import Reservation, Spent, budget_reserve
 
 from .assembly import StreamAccumulator
 from .client import UpstreamError, UpstreamStream
+from .leases import run_finished_write, run_running_write
 from .models import Run
 from .providers import ProviderConfig, provider_for_model
 from .schemas import answer_check
@@ -86,16 +86,13 @@ def _prepare(
     strict: bool = True,
 ) -> tuple[Run, ProviderConfig, Reservation]:
     """Check everything that can refuse a run before it costs anything: the request, the
-    rate limit, the budgets (holding this run's worst case). Returns the run, unsaved."""
+    rate limit, the budgets (holding its worst case); then write the run as running."""
     # The OpenAI-compatible endpoint passes fields it does not know through (strict=False),
     # as SDKs add new ones; our own API names them as probable typos.
     body = validate_chat_request(body, allow_unknown=not strict)
     rate_limit_check(user)
     provider = provider_for_model(body["model"], provider_slug)
     sent = upstream_body(body)
-    reservation = budget_reserve(
-        user=user, team=team, body=sent, provider=provider.slug, now=timezone.now()
-    )
     run = _run_new(
         user=user,
         team=team,
@@ -103,6 +100,12 @@ def _prepare(
         sent=sent,
         source=source,
         template_version=template_version,
+    )
+    reservation = run_running_write(
+        run,
+        lambda: budget_reserve(
+            user=user, team=team, body=sent, provider=provider.slug, now=timezone.now()
+        ),
     )
     return run, provider, reservation
 
@@ -144,8 +147,7 @@ def run_stream_open(
     strict: bool = True,
 ) -> "RunStream":
     """Start a streaming completion. Returns once the upstream accepted it; raises
-    ValidationError (nothing logged) or RunFailed (logged) before that. The run's row is
-    written as running now and updated when the stream ends."""
+    ValidationError (nothing logged) or RunFailed (logged) before that."""
     run, provider, reservation = _prepare(
         user=user,
         team=team,
@@ -155,11 +157,6 @@ def run_stream_open(
         template_version=template_version,
         strict=strict,
     )
-    try:
-        run.save()  # logged as running from the start: a stream may last minutes
-    except BaseException:
-        reservation.release()
-        raise
     started = time.perf_counter()
     upstream = _call_upstream(run, started, reservation, provider.client().open_stream)
     return RunStream(run, upstream, started, reservation)
@@ -332,9 +329,9 @@ def _finish_error(run: Run, error: UpstreamError, started: float, reservation: R
 
 
 def _save(run: Run, reservation: Reservation) -> None:
-    """Write the finished run, then settle its budget holds to what it really used."""
-    run.save()
-    budget_settle(
+    """Write the finished run and settle its budget holds to what it really used."""
+    run_finished_write(
+        run,
         reservation,
         Spent(
             total_tokens=run.total_tokens,

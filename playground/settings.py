@@ -102,6 +102,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Transactions take SQLite's write lock as they begin, so two processes' transactions wait
+    # for each other (up to the busy timeout) instead of one failing at once with "database
+    # is locked" when both would turn a read lock into a write lock.
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -270,6 +275,12 @@ UPSTREAM_BACKOFF_SECONDS = env.float("UPSTREAM_BACKOFF_SECONDS", default=0.5)
 UPSTREAM_RETRY_AFTER_MAX = env.float("UPSTREAM_RETRY_AFTER_MAX", default=10.0)
 # While waiting for a slow first token, send an SSE comment this often to keep proxies open.
 STREAM_HEARTBEAT_SECONDS = env.float("STREAM_HEARTBEAT_SECONDS", default=15.0)
+# A run in progress holds a lease that the process serving it renews every third of this; a
+# run whose process was killed is marked interrupted, and its budget holds released, by a
+# reaper each served process runs this often (completions/leases.py). From a kill to the
+# release: at most the sum of the two.
+RUN_LEASE_SECONDS = env.float("RUN_LEASE_SECONDS", default=30.0)
+RUN_REAP_INTERVAL_SECONDS = env.float("RUN_REAP_INTERVAL_SECONDS", default=15.0)
 MODELS_CACHE_SECONDS = env.int("MODELS_CACHE_SECONDS", default=300)
 # Demo mode (no OCTOPUSX_API_KEY): pause between streamed words so streaming is visible.
 DEMO_CHUNK_DELAY = env.float("DEMO_CHUNK_DELAY", default=0.03)

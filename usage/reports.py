@@ -1,8 +1,10 @@
 """Usage reports: requests, tokens, cost, errors and median latency, grouped by day (in the
 viewer's time zone), model, user and/or template, over a time range.
 
-Runs with unknown usage are counted (`unknown_usage`), never added as zero tokens; cost sums
-only runs whose cost is known. Everyone's report comes from this one function; who may see
+`errors` counts runs that failed: an upstream error, or interrupted (the process serving it
+stopped). Runs with unknown usage are counted (`unknown_usage`, interrupted runs among them:
+the upstream may have billed them), never added as zero tokens; cost sums only runs whose
+cost is known. Everyone's report comes from this one function; who may see
 which rows is decided by the caller's scope (see usage_scope).
 """
 
@@ -140,7 +142,7 @@ def usage_rows(*, scope: Q, span: Range, group_by: list[str]) -> list[dict]:
     known = Q(usage__in=[Run.Usage.REPORTED, Run.Usage.PARTIAL])
     aggregates = {
         "requests": Count("id"),
-        "errors": Count("id", filter=Q(status=Run.Status.ERROR)),
+        "errors": Count("id", filter=Q(status__in=[Run.Status.ERROR, Run.Status.INTERRUPTED])),
         "unknown_usage": Count("id", filter=~known & ~Q(status=Run.Status.ERROR)),
         "prompt_tokens": Sum("prompt_tokens"),
         "completion_tokens": Sum("completion_tokens"),
