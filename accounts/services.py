@@ -28,6 +28,7 @@ from .models import (
     default_scopes,
     hash_secret,
 )
+from .token_lookup import active_token_by_hash, active_token_used
 
 # Users and workspaces
 
@@ -336,16 +337,8 @@ def token_authenticate(secret: str) -> ApiToken | None:
     """The active token with this secret (and its user), recording when it was last used."""
     if not secret.startswith(ApiToken.PREFIX):
         return None
-    token = (
-        ApiToken.objects.active()
-        .select_related("user", "team")
-        .filter(
-            token_hash=hash_secret(secret),
-            user__is_active=True,
-            team__memberships__user=F("user"),  # still in the token's team, now
-        )
-        .first()
-    )
+    token_hash = hash_secret(secret)
+    token = active_token_by_hash(token_hash)
     if token is None:
         return None
     now = timezone.now()
@@ -353,6 +346,7 @@ def token_authenticate(secret: str) -> ApiToken | None:
     if token.last_used_at is None or now - token.last_used_at >= resolution:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+        active_token_used(token_hash, token)
     return token
 
 

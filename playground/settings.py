@@ -99,6 +99,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "max_size": env.int("DATABASE_POOL_MAX", default=20),
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
     }
+    # Django turns prepared statements off (for PgBouncer in transaction mode before 1.21);
+    # its own queries are never prepared either way, but the API token lookup on every API
+    # request is (accounts/token_lookup.py). Set false behind such a PgBouncer.
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        options["prepare_threshold"] = 5
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -210,10 +215,13 @@ REST_FRAMEWORK = {
         "accounts.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.permissions.TokenScope",  # what an API token may do (its scopes)
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["playground.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "accounts.schema.ScopedAutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "playground.api_errors.exception_handler",
@@ -234,6 +242,9 @@ SPECTACULAR_SETTINGS = {
 SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
 INVITE_LINK_DAYS = env.int("INVITE_LINK_DAYS", default=7)
 TOKEN_LAST_USED_RESOLUTION_SECONDS = 60  # don't write last_used_at on every request
+# The served site keeps checked API tokens in memory this long at most, on PostgreSQL, which
+# notifies every process of changes to them at once (accounts/token_cache.py); 0 = off.
+TOKEN_CACHE_SECONDS = env.float("TOKEN_CACHE_SECONDS", default=60.0)
 # Throttles (accounts/throttles.py): bad API tokens per address in five minutes, then 429s;
 # password-reset emails per address asked for and per caller's address, in an hour.
 TOKEN_FAILURE_LIMIT = env.int("TOKEN_FAILURE_LIMIT", default=30)

@@ -279,7 +279,7 @@ def test_create_token_command_takes_scopes_and_prints_them_apart(alice):
 
 
 def test_tokens_made_before_scopes_keep_all_but_manage(alice):
-    migration = importlib.import_module("accounts.migrations.0005_apitoken_scopes")
+    migration = importlib.import_module("accounts.migrations.0004_apitoken_scopes")
     token, _ = token_create(user=alice, name="old script", scopes=[MANAGE])
     migration.scope_existing_tokens(apps, None)
     token.refresh_from_db()

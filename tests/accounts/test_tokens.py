@@ -7,7 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import ApiToken, Membership, User, hash_secret
-from accounts.services import token_create
+from accounts.services import token_authenticate, token_create
 from tests.helpers import token_client
 
 pytestmark = pytest.mark.django_db
@@ -130,3 +130,16 @@ def test_token_stops_when_its_membership_goes_whatever_the_path(acme, bob):
     _, secret = token_create(user=bob, name="script", team=acme)
     Membership.objects.filter(team=acme, user=bob).delete()  # not through the service
     assert token_client(secret).get("/api/me/").status_code == 401
+
+
+def test_token_check_loads_the_same_objects_as_the_orm(acme, bob):
+    """The hand-written lookup (accounts/token_lookup.py) converts values as the ORM does:
+    UUIDs, aware datetimes, booleans, JSON — on SQLite too, which stores them as text."""
+    created, secret = token_create(user=bob, name="script", team=acme)
+    token = token_authenticate(secret)
+    expected = ApiToken.objects.select_related("user", "team").get(pk=created.pk)
+    pairs = ((token, expected), (token.user, expected.user), (token.team, expected.team))
+    for loaded, orm in pairs:
+        for field in type(orm)._meta.concrete_fields:
+            assert getattr(loaded, field.attname) == getattr(orm, field.attname), field.name
+            assert type(getattr(loaded, field.attname)) is type(getattr(orm, field.attname))

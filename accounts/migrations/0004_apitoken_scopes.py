@@ -16,7 +16,7 @@ def scope_existing_tokens(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_drop_auth_change_notifications'),
+        ('accounts', '0003_auth_change_notifications'),
     ]
 
     operations = [
