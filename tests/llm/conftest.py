@@ -43,8 +43,11 @@ def llama_server():
 
 
 @pytest.fixture
-def llama_provider(llama_server, db):
-    """llama.cpp added the way a site admin would: as an extra OpenAI-compatible provider."""
+def llama_provider(llama_server, db, settings):
+    """llama.cpp added the way a site admin would: as an extra OpenAI-compatible provider.
+    A CPU model on a busy 2-core machine can take tens of seconds per answer: this tier gets
+    its own read timeout, not the fake upstream's 5 s (tests/conftest.py's `upstream`)."""
+    settings.UPSTREAM_READ_TIMEOUT = 120
     return Provider.objects.create(
         slug="llama", name="llama.cpp (local)", base_url=llama_server.base_url
     )
