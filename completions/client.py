@@ -204,7 +204,7 @@ class UpstreamClient:
     def _json(self, response: requests.Response) -> Any:  # whatever JSON the upstream sent
         try:
             return response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # nested past Python's limit: junk too
             raise self._error(
                 f"The upstream sent a body that is not JSON (HTTP {response.status_code})",
                 kind="bad_response",
@@ -299,7 +299,7 @@ class UpstreamStream:
                     return
                 try:
                     chunk = json.loads(data)
-                except ValueError:
+                except (ValueError, RecursionError):
                     raise UpstreamError(
                         "The upstream sent a stream event that is not JSON",
                         kind="bad_response",

@@ -67,6 +67,17 @@ def test_junk_body_is_a_clear_error(api, alice, upstream):
     assert_logged_error(response.json(), "bad_response")
 
 
+def test_json_nested_past_pythons_limit_is_a_clear_error_not_a_crash(api, alice, upstream):
+    deep = b"[" * 100_000 + b"]" * 100_000
+    upstream.script(
+        Behaviour(status=200, raw_body=deep, headers={"Content-Type": "application/json"})
+    )
+    response = post(api(alice), chat())
+    assert response.status_code == 502
+    assert "not JSON" in response.json()["detail"]
+    assert_logged_error(response.json(), "bad_response")
+
+
 def test_read_timeout_is_not_retried(api, alice, upstream, settings):
     settings.UPSTREAM_READ_TIMEOUT = 0.2
     upstream.script(Behaviour(delay=1.0))
