@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from . import selectors, services
 from .models import ApiToken, Scope
 from .serializers import (
+    InviteLinkCreatedSerializer,
     InviteLinkSerializer,
     MemberInviteSerializer,
     MemberSerializer,
@@ -86,9 +87,11 @@ class TeamDetailApi(APIView):
     @extend_schema(request=TeamSerializer, responses=TeamSerializer)
     def patch(self, request, team_id):
         team = selectors.team_for_user(request.user, team_id)
-        serializer = TeamSerializer(data=request.data)
+        serializer = TeamSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        services.team_rename(actor=request.user, team=team, name=serializer.validated_data["name"])
+        if "name" in serializer.validated_data:
+            name = serializer.validated_data["name"]
+            services.team_rename(actor=request.user, team=team, name=name)
         return Response(TeamSerializer(selectors.team_for_user(request.user, team_id)).data)
 
 
@@ -121,11 +124,11 @@ class MemberDetailApi(APIView):
     def patch(self, request, team_id, username):
         team = selectors.team_for_user(request.user, team_id)
         membership = selectors.membership_for_team(team, username)
-        serializer = RoleSerializer(data=request.data)
+        serializer = RoleSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        services.member_role_change(
-            actor=request.user, membership=membership, role=serializer.validated_data["role"]
-        )
+        if "role" in serializer.validated_data:
+            role = serializer.validated_data["role"]
+            services.member_role_change(actor=request.user, membership=membership, role=role)
         return Response(MemberSerializer(membership).data)
 
     @extend_schema(
@@ -152,7 +155,7 @@ class InviteLinkListApi(APIView):
         links = selectors.invite_links_for_team(team)
         return Response(InviteLinkSerializer(links, many=True).data)
 
-    @extend_schema(request=InviteLinkSerializer, responses={201: InviteLinkSerializer})
+    @extend_schema(request=InviteLinkSerializer, responses={201: InviteLinkCreatedSerializer})
     def post(self, request, team_id):
         team = _managed_team(request, team_id)
         serializer = InviteLinkSerializer(data=request.data)
@@ -161,7 +164,7 @@ class InviteLinkListApi(APIView):
             actor=request.user, team=team, role=serializer.validated_data["role"]
         )
         link.url = request.build_absolute_uri(reverse("invite_accept", args=[secret]))
-        return Response(InviteLinkSerializer(link).data, status=status.HTTP_201_CREATED)
+        return Response(InviteLinkCreatedSerializer(link).data, status=status.HTTP_201_CREATED)
 
 
 class InviteLinkDetailApi(APIView):
@@ -202,7 +205,7 @@ class TokenDetailApi(APIView):
         return Response(TokenSerializer(selectors.token_for_user(request.user, token_id)).data)
 
     @extend_schema(
-        responses=TokenSerializer,
+        responses={200: TokenSerializer},
         description="Revoke the token, and any it made (they stay listed).",
     )
     def delete(self, request, token_id):

@@ -2,23 +2,32 @@
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Scope
 from accounts.selectors import team_for_user
+from accounts.serializers import StrictSerializer
 
 from . import services
 from .models import Budget
 from .selectors import budget_status
 
 
-class BudgetSerializer(serializers.Serializer):
+@extend_schema_field({"type": "string", "pattern": r"^\d{1,10}(\.\d{1,6})?$", "example": "50000"})
+class LimitField(serializers.DecimalField):
+    """A limit of at most 10 whole digits and 6 decimals, as a string (as it is answered)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=16, decimal_places=6, min_value=0, **kwargs)
+
+
+class BudgetSerializer(StrictSerializer):
     id = serializers.IntegerField(read_only=True)
     metric = serializers.ChoiceField(choices=Budget.Metric.choices, default=Budget.Metric.TOKENS)
-    limit = serializers.DecimalField(max_digits=16, decimal_places=6, min_value=0)
+    limit = LimitField()
     period = serializers.ChoiceField(choices=Budget.Period.choices, default=Budget.Period.MONTHLY)
     used = serializers.DecimalField(max_digits=16, decimal_places=6, read_only=True)
     reserved = serializers.DecimalField(max_digits=16, decimal_places=6, read_only=True)

@@ -4,7 +4,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +21,8 @@ from .serializers import (
     ModelGroupSerializer,
     RunDetailSerializer,
     RunListSerializer,
+    RunPageSerializer,
+    RunQuerySerializer,
     RunResultSerializer,
 )
 from .services import RunFailed, RunStream, run_start
@@ -124,16 +126,13 @@ class RunListApi(APIView):
     token_scopes = {"GET": Scope.RUN}
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("model", str),
-            OpenApiParameter("status", str, enum=Run.Status.values),
-            OpenApiParameter("source", str, enum=Run.Source.values),
-            OpenApiParameter("since", str, description="ISO date or datetime (inclusive)"),
-            OpenApiParameter("until", str, description="ISO date or datetime (exclusive)"),
-        ],
-        responses=RunListSerializer(many=True),
+        operation_id="runs_list",
+        parameters=[RunQuerySerializer],
+        responses={200: RunPageSerializer, 404: OpenApiResponse(description="No such page.")},
     )
     def get(self, request):
+        # A plain dict: a QueryDict would let DRF take `?status=` for "not given".
+        RunQuerySerializer(data=request.query_params.dict()).is_valid(raise_exception=True)
         runs = selectors.runs_filtered(request.user, request.query_params)
         paginator = RunPagination()
         page = paginator.paginate_queryset(runs, request, view=self)

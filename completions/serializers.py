@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import Run
@@ -83,6 +84,35 @@ class RunListSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField()
 
 
+class RunPageSerializer(serializers.Serializer):
+    """A page of runs, newest first: GET /api/runs/ is paginated (RunPagination)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = RunListSerializer(many=True)
+
+
+@extend_schema_field(
+    {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}
+)
+class MomentField(serializers.CharField):
+    """An ISO date or datetime (completions.selectors parses it)."""
+
+
+class RunQuerySerializer(serializers.Serializer):
+    """GET /api/runs/'s query: checked here so a bad value is a 400 naming it."""
+
+    model = serializers.CharField(required=False)
+    status = serializers.ChoiceField(choices=Run.Status.choices, required=False)
+    # The ignore: see RunResultSerializer.
+    source = serializers.ChoiceField(choices=Run.Source.choices, required=False)  # type: ignore[assignment]
+    since = MomentField(required=False, help_text="ISO date or datetime (inclusive)")
+    until = MomentField(required=False, help_text="ISO date or datetime (exclusive)")
+    page = serializers.IntegerField(required=False, min_value=1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=200)
+
+
 class RunTemplateSerializer(serializers.Serializer):
     """The saved template version a run came from."""
 
@@ -97,7 +127,7 @@ class RunDetailSerializer(RunResultSerializer):
     response = serializers.JSONField()
     team = serializers.CharField(source="team_id")
     stream = serializers.BooleanField()
-    finished_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True, help_text="null while running.")
     template = RunTemplateSerializer(
         source="template_version", allow_null=True, help_text="null when not a template run."
     )

@@ -1,7 +1,7 @@
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.urls import account_patterns, team_patterns
@@ -23,6 +23,9 @@ api_patterns: list[URLPattern | URLResolver] = [
         ),
         name="api_docs",
     ),
+    # Last: any other /api/ URL (ending in a slash, so APPEND_SLASH still redirects to it).
+    # [\s\S]: any character, newlines too.
+    re_path(r"^[\s\S]*/$", views.api_not_found, name="api_not_found"),
 ]
 
 urlpatterns = [

@@ -1,4 +1,4 @@
-"""Site-level pages: home, the playground page and the health check."""
+"""Site-level pages: home, the playground page, the health check and the API's 404."""
 
 import logging
 from typing import cast
@@ -10,6 +10,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 
 from accounts.selectors import teams_with_role
 from accounts.services import active_team_get
@@ -24,6 +25,13 @@ logger = logging.getLogger(__name__)
 
 def home(request):
     return render(request, "home.html")
+
+
+@csrf_exempt  # answers every method alike, changing nothing: a 404, not a CSRF 403
+def api_not_found(request):
+    """A URL under /api/ that names nothing, a malformed id in it included, answers in the
+    API's error shape (playground/api_errors.py) rather than with Django's HTML page."""
+    return JsonResponse({"detail": "Not found."}, status=404)
 
 
 @login_required

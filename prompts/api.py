@@ -1,7 +1,7 @@
 """REST endpoints for prompt templates."""
 
 from django.core.exceptions import PermissionDenied
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
@@ -24,6 +24,7 @@ from .serializers import (
     RenderSerializer,
     RunSerializer,
     TemplateCreateSerializer,
+    TemplateQuerySerializer,
     TemplateSerializer,
     TemplateUpdateSerializer,
     VersionDataSerializer,
@@ -45,18 +46,14 @@ def _detail(template, access) -> dict:
 class TemplateListApi(APIView):
     token_scopes = {"GET": Scope.RUN, "POST": Scope.TEMPLATES}
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("q", str, description="Search by name"),
-            OpenApiParameter("scope", str, enum=["mine", "team"]),
-        ],
-        responses=TemplateSerializer(many=True),
-    )
+    @extend_schema(parameters=[TemplateQuerySerializer], responses=TemplateSerializer(many=True))
     def get(self, request):
+        query = TemplateQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
         templates = selectors.template_list(
             request.user,
-            q=request.query_params.get("q", ""),
-            scope=request.query_params.get("scope", "all"),
+            q=query.validated_data.get("q", ""),
+            scope=query.validated_data.get("scope", "all"),
         )
         return Response(TemplateSerializer(templates, many=True).data)
 

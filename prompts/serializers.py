@@ -1,13 +1,16 @@
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
+
+from accounts.serializers import StrictSerializer
 
 from .models import Visibility
 
 
-class VersionDataSerializer(serializers.Serializer):
+class VersionDataSerializer(StrictSerializer):
     """The prompt a version holds. Checked in depth by prompts.services.version_data_clean."""
 
     model = serializers.CharField(required=False, allow_blank=True, default="")
-    messages = serializers.ListField(child=serializers.DictField())
+    messages = serializers.ListField(child=serializers.DictField(), min_length=1)
     tools = serializers.ListField(child=serializers.DictField(), required=False, allow_null=True)
     tool_choice = serializers.JSONField(required=False, allow_null=True)
     response_format = serializers.DictField(required=False, allow_null=True)
@@ -25,7 +28,14 @@ class TemplateCreateSerializer(VersionDataSerializer):
     team_id = serializers.UUIDField(required=False, help_text="Default: your active team.")
 
 
-class TemplateUpdateSerializer(serializers.Serializer):
+class TemplateQuerySerializer(serializers.Serializer):
+    """GET /api/templates/'s query: checked so a bad scope is a 400, not quietly "all"."""
+
+    q = serializers.CharField(required=False, allow_blank=True, help_text="Search by name")
+    scope = serializers.ChoiceField(choices=["all", "mine", "team"], required=False)
+
+
+class TemplateUpdateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=120, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
@@ -79,11 +89,11 @@ class TemplateSerializer(serializers.Serializer):
         }
 
 
-class LabelSetSerializer(serializers.Serializer):
+class LabelSetSerializer(StrictSerializer):
     version = serializers.IntegerField(min_value=1)
 
 
-class VersionChoiceSerializer(serializers.Serializer):
+class VersionChoiceSerializer(StrictSerializer):
     version = serializers.IntegerField(required=False, min_value=1)
     # A field named like Field.label: the stubs see a clash that DRF's metaclass avoids.
     label = serializers.CharField(required=False, max_length=40)  # type: ignore[assignment]
@@ -92,6 +102,17 @@ class VersionChoiceSerializer(serializers.Serializer):
         if "version" in data and "label" in data:
             raise serializers.ValidationError("Give a version or a label, not both.")
         return data
+
+
+class VersionChoiceScheme(OpenApiSerializerExtension):
+    """The schema says it too: a version or a label, not both."""
+
+    target_class = VersionChoiceSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        return {**schema, "not": {"required": ["version", "label"]}}
 
 
 class RenderSerializer(VersionChoiceSerializer):

@@ -26,6 +26,16 @@ def test_openapi_schema_and_docs(client):
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
 
 
+def test_api_urls_that_name_nothing_answer_json_404s(client, alice):
+    client.force_login(alice)
+    for url in ("/api/runs/not-a-uuid/", "/api/teams/1/members/", "/api/nothing/"):
+        for method in (client.get, client.post, client.delete):
+            response = method(url)  # no CSRF token: still a 404, not the CSRF page
+            assert response.status_code == 404, (method, url)
+            assert response.json() == {"detail": "Not found."}
+    assert client.get("/api/teams").status_code == 301  # APPEND_SLASH still redirects
+
+
 def test_every_page_has_strict_csp(client):
     csp = client.get("/")["Content-Security-Policy"]
     script_src = next(d for d in csp.split(";") if d.strip().startswith("script-src"))

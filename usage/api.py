@@ -6,7 +6,11 @@ import io
 from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,11 +18,54 @@ from rest_framework.views import APIView
 from accounts.models import Scope
 from accounts.selectors import team_for_user
 
-from .reports import METRICS, PRESETS, group_by_from, range_from, usage_rows, usage_scope
+from .reports import (
+    GROUPS,
+    METRICS,
+    PRESETS,
+    group_by_from,
+    range_from,
+    usage_rows,
+    usage_scope,
+)
+
+GROUP_BY_PATTERN = "^({0})(,({0}))*$".format("|".join(GROUPS))
+
+
+class UsageQuerySerializer(serializers.Serializer):
+    """The report's query, checked here so a wrong value is a 400 naming it; which groupings
+    and ranges make sense together is checked where the report is made."""
+
+    team = serializers.UUIDField(
+        required=False, help_text="Team id; default: your own runs in every team."
+    )
+    site = serializers.ChoiceField(
+        choices=["true", "false", "1", "0"],
+        required=False,
+        help_text="Staff only: every run on the site.",
+    )
+    range = serializers.ChoiceField(
+        choices=PRESETS, required=False, help_text="Default 30d; custom with start/end."
+    )
+    # YYYY-MM-DD only: usage.reports.range_from reads them, in the user's time zone.
+    start = serializers.DateField(
+        input_formats=["%Y-%m-%d"],
+        required=False,
+        help_text="First day, YYYY-MM-DD, in your time zone.",
+    )
+    end = serializers.DateField(
+        input_formats=["%Y-%m-%d"], required=False, help_text="Last day (inclusive)."
+    )
+    group_by = serializers.RegexField(
+        GROUP_BY_PATTERN,
+        required=False,
+        help_text="Comma-separated: " + ", ".join(GROUPS) + " (user: team managers; team: "
+        "not with a team).",
+    )
 
 
 def usage_report(request, params) -> dict:
     """The report a request asks for, within what its user may see."""
+    UsageQuerySerializer(data=params.dict()).is_valid(raise_exception=True)
     team = team_for_user(request.user, params["team"]) if params.get("team") else None
     scope, allowed = usage_scope(
         viewer=request.user, team=team, site=params.get("site") in ("1", "true")
@@ -33,14 +80,8 @@ def usage_report(request, params) -> dict:
     }
 
 
-PARAMETERS = [
-    OpenApiParameter("team", str, description="Team id; default: your own runs in every team."),
-    OpenApiParameter("site", bool, description="Staff only: every run on the site."),
-    OpenApiParameter("range", str, enum=PRESETS, description="Default 30d; custom with start/end."),
-    OpenApiParameter("start", str, description="First day, YYYY-MM-DD, in your time zone."),
-    OpenApiParameter("end", str, description="Last day (inclusive)."),
-    OpenApiParameter("group_by", str, description="Comma-separated: day, model, user, template."),
-]
+PARAMETERS = [UsageQuerySerializer]
+NO_SUCH_TEAM = OpenApiResponse(description="No such team, or not one of yours.")
 
 
 USAGE_REPORT = inline_serializer(
@@ -69,7 +110,7 @@ class UsageApi(APIView):
 
     @extend_schema(
         parameters=PARAMETERS,
-        responses=USAGE_REPORT,
+        responses={200: USAGE_REPORT, 404: NO_SUCH_TEAM},
         description="Usage rows: requests, errors, runs with unknown usage (counted, not summed "
         "as zero), prompt/completion/total tokens, cost, median latency. Members see only their "
         "own runs in a team; owners/admins the whole team.",
@@ -83,7 +124,7 @@ class UsageCsvApi(APIView):
 
     @extend_schema(
         parameters=PARAMETERS,
-        responses={(200, "text/csv"): OpenApiTypes.STR},
+        responses={(200, "text/csv"): OpenApiTypes.STR, 404: NO_SUCH_TEAM},
         description="The same rows as /api/usage/, as CSV.",
     )
     def get(self, request):

@@ -22,6 +22,21 @@ def test_team_list_shows_own_teams_with_roles_personal_first(api, acme, bob):
     ]
 
 
+def test_a_field_of_the_wrong_json_type_is_a_400_naming_it(api, alice):
+    """DRF alone would take 0 for a name (as "0")."""
+    response = api(alice).post("/api/teams/", {"name": 0}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"name": ["Must be a string."]}
+    assert not Team.objects.filter(name="0").exists()
+
+
+def test_patch_changes_only_what_it_names(api, alice, acme):
+    response = api(alice).patch(f"/api/teams/{acme.pk}/", {}, format="json")
+    assert response.status_code == 200 and response.json()["name"] == "Acme"
+    response = api(alice).patch(member_url(acme, "bob"), {}, format="json")
+    assert response.status_code == 200 and response.json()["role"] == "member"
+
+
 def test_outsider_does_not_see_team_in_list(api, acme, charlie, globex):
     names = [t["name"] for t in api(charlie).get("/api/teams/").json()]
     assert "Acme" not in names and "Globex" in names

@@ -63,7 +63,8 @@ EXPECTED = {
     ("api_usage", "GET"): USAGE,
     ("api_usage_csv", "GET"): USAGE,
 }
-NOT_SCOPED = {"api_schema", "api_docs"}  # public descriptions of the API, no token involved
+# Public descriptions of the API, and the JSON 404 for any other /api/ URL: no token involved.
+NOT_SCOPED = {"api_schema", "api_docs", "api_not_found"}
 
 
 def _api_views():

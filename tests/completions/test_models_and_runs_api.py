@@ -74,6 +74,11 @@ def test_runs_list_is_own_newest_first_and_filterable(api, alice, bob, upstream)
 def test_runs_filter_bad_values_are_400(api, alice):
     assert api(alice).get("/api/runs/?status=weird").status_code == 400
     assert api(alice).get("/api/runs/?since=yesterday").status_code == 400
+    # Once quietly ignored or taken for "not given":
+    for query in ("source=weird", "page_size=0", "page_size=many", "page=0", "status="):
+        response = api(alice).get(f"/api/runs/?{query}")
+        assert response.status_code == 400, query
+        assert query.split("=")[0] in response.json()["errors"]
 
 
 def test_run_detail_has_full_request_and_response(api, alice):
