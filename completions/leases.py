@@ -1,14 +1,14 @@
 """Leases on running runs: a run whose process died is found, marked interrupted, and what it
 held in budgets is released, without anyone doing it by hand.
 
-Every run is written as running before its upstream call, with its budget holds, and a lease:
-a time after which it counts as abandoned. The process serving it renews the leases of its
-runs in flight every third of RUN_LEASE_SECONDS, however long a call or a stream lasts. A
-process that is killed stops renewing; once a lease has lapsed, any process's reaper marks
-the run interrupted and settles its holds, at the worst case, as for any run whose usage is
-unknown. Exactly once, however many processes reap at once: a run leaves `running` only by a
-conditional UPDATE, and only whoever made that UPDATE settles its holds, in the same
-transaction.
+A run that holds budget, and every stream, is written as running before its upstream call,
+with its holds and a lease: a time after which it counts as abandoned. The process serving
+it renews the leases of its runs in flight every third of RUN_LEASE_SECONDS, however long a
+call or a stream lasts. A process that is killed stops renewing; once a lease has lapsed,
+any process's reaper marks the run interrupted and settles its holds, at the worst case, as
+for any run whose usage is unknown. Exactly once, however many processes reap at once: a run
+leaves `running` only by a conditional UPDATE, and only whoever made that UPDATE settles its
+holds, in the same transaction.
 
 Each served process runs one keeper thread doing both, started by playground/wsgi.py. From a
 kill to the release: at most RUN_LEASE_SECONDS + RUN_REAP_INTERVAL_SECONDS. Leases are read
@@ -21,6 +21,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -50,17 +51,27 @@ def lease_expiry(now: datetime | None = None) -> datetime:
 
 
 def run_running_write(run: Run, reserve: Callable[[], Reservation]) -> Reservation:
-    """Write the new run as running, with a lease this process renews from now on and the
-    holds `reserve()` takes: the holds and the row that lets a reaper release them commit
-    together, or neither does."""
+    """Take the new run's budget holds with `reserve()` and, if it holds anything or streams,
+    write it as running, with its holds and a lease this process renews from now on. The
+    holds and the row that lets a reaper release them commit together, or neither does. A
+    stream is written at once even holding nothing: its run id is sent first, and it may last
+    minutes. A call that holds nothing is written once, when it ends (as cheap as before
+    leases): if its process dies mid-call it leaves nothing to release and answered nobody."""
     with transaction.atomic():
         reservation = reserve()
-        run.holds = reservation.as_json()
-        run.lease_expires_at = lease_expiry()
-        run.save(force_insert=True)
+        if reservation.holds:
+            _running_write(run, reservation)
+    if run.stream and not reservation.holds:  # nothing to keep together: no transaction
+        _running_write(run, reservation)
+    return reservation
+
+
+def _running_write(run: Run, reservation: Reservation) -> None:
+    run.holds = reservation.as_json()
+    run.lease_expires_at = lease_expiry()
+    run.save(force_insert=True)
     with _lock:
         _in_flight.add(run)
-    return reservation
 
 
 def run_finished_write(run: Run, reservation: Reservation, spent: Spent) -> None:
@@ -68,8 +79,12 @@ def run_finished_write(run: Run, reservation: Reservation, spent: Spent) -> None
     killed between the two would leave holds that nothing releases). If a reaper took the run
     meanwhile (its lease lapsed while this process stalled), the outcome is written all the
     same, but the holds, which the reaper settled, are not settled twice."""
+    written = run.lease_expires_at is not None  # as running, before the upstream call
     run.holds, run.lease_expires_at = [], None
-    with transaction.atomic():
+    if not written:
+        run.save(force_insert=True)  # it held nothing: its one write
+        return
+    with transaction.atomic() if reservation.holds else nullcontext():
         if _written_if_running(run):
             budget_settle(reservation, spent)
         else:

@@ -2,8 +2,9 @@
 
 Every call leaves exactly one Run row, whatever happens — success, upstream error, a stream
 that breaks, a client that goes away mid-stream ("cancelled", with the partial content), or a
-process killed mid-call ("interrupted", found by completions/leases.py). The row is written as
-running before the upstream call and finished before the answer (or a stream's end) goes back.
+process killed mid-call ("interrupted", found by completions/leases.py). The row is finished
+before the answer (or a stream's end) goes back; a stream, or a run that holds budget, is
+first written as running before the upstream call.
 """
 
 import queue
@@ -86,7 +87,8 @@ def _prepare(
     strict: bool = True,
 ) -> tuple[Run, ProviderConfig, Reservation]:
     """Check everything that can refuse a run before it costs anything: the request, the
-    rate limit, the budgets (holding its worst case); then write the run as running."""
+    rate limit, the budgets (holding its worst case); the run is written as running if it
+    streams or holds anything (completions/leases.py)."""
     # The OpenAI-compatible endpoint passes fields it does not know through (strict=False),
     # as SDKs add new ones; our own API names them as probable typos.
     body = validate_chat_request(body, allow_unknown=not strict)

@@ -1,6 +1,6 @@
-"""Runs whose process stops mid-call: every run is written as running, with its budget holds
-and a lease, before its upstream call; a run whose lease lapses is marked interrupted and its
-holds released, exactly once (completions/leases.py)."""
+"""Runs whose process stops mid-call: a run that holds budget, and every stream, is written as
+running, with its holds and a lease, before its upstream call; a run whose lease lapses is
+marked interrupted and its holds released, exactly once (completions/leases.py)."""
 
 import contextlib
 import gc
@@ -68,16 +68,14 @@ def test_a_stream_is_written_running_with_its_holds_and_a_lease(alice):
     assert window(budget).reserved == 0
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_call_is_written_running_before_the_upstream_answers(alice, upstream):
-    budget = team_budget(alice.personal_team)
+def runs_while_the_upstream_holds(user, upstream) -> list[Run]:
+    """The runs in the database while a call of `user`'s waits for its upstream's answer."""
     gate = threading.Event()
     upstream.script(Behaviour(hold_until=gate))
-    body = chat(max_tokens=10)
 
     def call() -> None:
         try:
-            run_complete(user=alice, team=alice.personal_team, body=body, source="api")
+            run_complete(user=user, team=user.personal_team, body=SMALL, source="api")
         finally:
             connection.close()
 
@@ -85,13 +83,25 @@ def test_a_call_is_written_running_before_the_upstream_answers(alice, upstream):
     caller.start()
     try:
         wait_for(lambda: len(upstream.requests) == 1)
-        run = Run.objects.get()  # while the upstream has not answered
-        assert run.status == Run.Status.RUNNING and run.holds[0][0] == window(budget).pk
+        return list(Run.objects.all())
     finally:
         gate.set()
         caller.join()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_call_holding_budget_is_written_running_before_the_upstream_answers(alice, upstream):
+    budget = team_budget(alice.personal_team)
+    (run,) = runs_while_the_upstream_holds(alice, upstream)
+    assert run.status == Run.Status.RUNNING and run.holds[0][0] == window(budget).pk
     run.refresh_from_db()
     assert run.status == Run.Status.OK and window(budget).reserved == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_call_holding_nothing_is_written_once_when_it_ends(alice, upstream):
+    assert runs_while_the_upstream_holds(alice, upstream) == []  # nothing to find if it died
+    assert Run.objects.get().status == Run.Status.OK
 
 
 def test_a_run_past_its_lease_is_interrupted_and_its_holds_released_once(alice):
