@@ -273,8 +273,12 @@ def served_site(
         wait_for(serving, timeout=30)
         yield base, token
     finally:
-        server.terminate()
-        server.wait()
+        server.terminate()  # graceful: requests in flight finish first
+        try:
+            server.wait(timeout=40)
+        except subprocess.TimeoutExpired:  # never leave it running, even when failing
+            server.kill()
+            server.wait()
 
 
 def served_login(base: str) -> requests.Session:

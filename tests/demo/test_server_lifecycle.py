@@ -80,4 +80,10 @@ def test_command_line_serves_until_interrupted():
         assert response.status_code == 200
     finally:
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=10) == 0
+        try:
+            code = process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # never leave it running, even when failing
+            process.kill()
+            process.wait()
+            raise
+    assert code == 0
