@@ -30,6 +30,19 @@ def text_problem(text: str) -> str | None:
     return f"a lone surrogate (\\u{ord(found.group()):04x}), which is not valid Unicode"
 
 
+def storable(value: Any) -> Any:
+    """`value` with what PostgreSQL cannot store (NUL, lone surrogates) replaced by U+FFFD, in
+    every string of it: for text that comes from an upstream, which is written as it is,
+    never refused (the call was answered and made; its run must be written)."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value
+
+
 def value_problem(value: Any, *, max_depth: int | None = None) -> tuple[str, str] | None:
     """The path (`messages[0].content`, "" for the value itself) and a description of the first
     string or number in a parsed JSON value that cannot be stored, or of where it nests

@@ -26,6 +26,7 @@ from budgets.services import Reservation, Spent, budget_reserve
 
 from .assembly import StreamAccumulator
 from .client import UpstreamError, UpstreamStream
+from .input_rules import storable
 from .leases import run_finished_write, run_running_write
 from .models import Run
 from .providers import ProviderConfig, provider_for_model
@@ -332,6 +333,9 @@ def _finish_error(run: Run, error: UpstreamError, started: float, reservation: R
 
 def _save(run: Run, reservation: Reservation) -> None:
     """Write the finished run and settle its budget holds to what it really used."""
+    # What the upstream said is stored whatever it holds (model output is untrusted text).
+    for name in ("response", "content", "tool_calls", "error_message", "finish_reason"):
+        setattr(run, name, storable(getattr(run, name)))
     run_finished_write(
         run,
         reservation,

@@ -174,3 +174,15 @@ def test_the_key_never_reaches_any_response_or_log(api, alice, upstream, caplog)
     for body in bodies:
         assert UPSTREAM_KEY.encode() not in body
     assert UPSTREAM_KEY not in caplog.text
+
+
+def test_an_answer_postgresql_cannot_store_is_still_logged(api, alice, upstream):
+    """Model output is untrusted text: NUL and lone surrogates in it are stored as U+FFFD
+    (on PostgreSQL the row could not be written otherwise), never lost with the run."""
+    upstream.script(Behaviour(reply="nul \x00 and \ud800 here"))
+    response = post(api(alice), chat())
+    assert response.status_code == 200
+    run = Run.objects.get(pk=response.json()["run_id"])
+    assert run.status == "ok"
+    assert run.content == "nul \ufffd and \ufffd here"
+    assert run.response["choices"][0]["message"]["content"] == run.content
