@@ -4,7 +4,8 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -51,20 +52,46 @@ def failure_response(failure: RunFailed) -> Response:
     )
 
 
+# How a failed run is answered (completions.errors), with the run's result beside `detail`.
+RUN_FAILURES: dict[int | tuple[int, str], OpenApiResponse] = {
+    404: OpenApiResponse(description="The upstream does not know the model; the run is logged."),
+    502: OpenApiResponse(description="The upstream failed; the run is logged."),
+    504: OpenApiResponse(description="The upstream timed out; the run is logged."),
+}
+RUN_ANSWERS: dict[int | tuple[int, str], OpenApiResponse] = {
+    (200, "application/json"): OpenApiResponse(RunResultSerializer, description="The run."),
+    (200, "text/event-stream"): OpenApiResponse(
+        OpenApiTypes.OBJECT,  # each event's data: a JSON object
+        description="With stream: true, server-sent events `run`, `delta`… and a final "
+        "`done` carrying the JSON answer's object.",
+    ),
+    **RUN_FAILURES,
+}
+COMPLETION_EXAMPLES = {
+    "A question": {
+        "model": "octo-demo-small",
+        "messages": [{"role": "user", "content": "What is an octopus?"}],
+    },
+    "Streamed": {
+        "model": "octo-demo-small",
+        "messages": [{"role": "user", "content": "What is an octopus?"}],
+        "stream": True,
+    },
+}
+
+
 class CompletionApi(APIView):
     token_scopes = {"POST": Scope.RUN}
 
     @extend_schema(
         request=CompletionRequestSerializer,
+        examples=[
+            OpenApiExample(name, value=value, request_only=True)
+            for name, value in COMPLETION_EXAMPLES.items()
+        ],
         responses={
-            200: OpenApiResponse(
-                RunResultSerializer,
-                description="JSON; or, with stream: true, text/event-stream of `run`, `delta` "
-                "and a final `done` event carrying this same object.",
-            ),
+            **RUN_ANSWERS,
             400: OpenApiResponse(description="Invalid request, with per-field errors."),
-            502: OpenApiResponse(description="The upstream failed; the run is logged."),
-            504: OpenApiResponse(description="The upstream timed out; the run is logged."),
         },
     )
     def post(self, request):

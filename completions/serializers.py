@@ -133,33 +133,48 @@ class RunDetailSerializer(RunResultSerializer):
     )
 
 
+@extend_schema_field(
+    {"oneOf": [{"type": "string", "format": "uuid"}, {"type": "string", "enum": [""]}]},
+)
+class OptionalUUIDField(serializers.UUIDField):
+    """A UUID, where null and "" mean "not given" (accounts.services.request_team_resolve)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, **kwargs)
+
+
 class CompletionRequestSerializer(serializers.Serializer):
-    """For the API docs: the body is a Chat Completions request plus two optional fields.
-    Validation itself happens in completions.validation, with per-field messages."""
+    """For the API docs: the body is a Chat Completions request plus three optional fields.
+    Validation itself happens in completions.validation, with per-field messages; null is
+    "not given" for the optional fields below that allow it, as there."""
 
     model = serializers.CharField()
     messages = serializers.ListField(child=serializers.DictField())
     stream = serializers.BooleanField(required=False)
-    response_format = serializers.DictField(required=False)
-    tools = serializers.ListField(child=serializers.DictField(), required=False)
+    response_format = serializers.DictField(required=False, allow_null=True)
+    tools = serializers.ListField(child=serializers.DictField(), required=False, allow_null=True)
     tool_choice = serializers.JSONField(required=False)
-    temperature = serializers.FloatField(required=False)
-    top_p = serializers.FloatField(required=False)
-    max_tokens = serializers.IntegerField(required=False)
-    seed = serializers.IntegerField(required=False)
+    temperature = serializers.FloatField(required=False, allow_null=True)
+    top_p = serializers.FloatField(required=False, allow_null=True)
+    max_tokens = serializers.IntegerField(required=False, allow_null=True)
+    seed = serializers.IntegerField(required=False, allow_null=True)
     stop = serializers.JSONField(required=False)
-    presence_penalty = serializers.FloatField(required=False)
-    frequency_penalty = serializers.FloatField(required=False)
+    presence_penalty = serializers.FloatField(required=False, allow_null=True)
+    frequency_penalty = serializers.FloatField(required=False, allow_null=True)
     provider = serializers.CharField(
-        required=False, help_text="Provider slug, when several providers serve the same model id."
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="Provider slug, when several providers serve the same model id.",
     )
     variables = serializers.DictField(
         required=False,
         help_text="Values for {{name}} placeholders in the messages; each one used must be given.",
     )
-    team_id = serializers.UUIDField(
+    team_id = OptionalUUIDField(
         required=False,
-        help_text="Team to charge; default: the token's team, or your active team.",
+        help_text='Team to charge; default (also for null or ""): the token\'s team, or your '
+        "active team.",
     )
 
 

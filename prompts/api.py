@@ -10,9 +10,8 @@ from rest_framework.views import APIView
 from accounts.models import ApiToken, Scope
 from accounts.permissions import TokenScope
 from accounts.services import request_team_resolve
-from completions.api import failure_response, result_response
+from completions.api import RUN_ANSWERS, failure_response, result_response
 from completions.models import Run
-from completions.serializers import RunResultSerializer
 from completions.services import RunFailed
 
 from . import selectors, services
@@ -235,7 +234,7 @@ class RunApi(APIView):
     permission_classes = [IsAuthenticated, TokenScope]
     token_scopes = {"POST": Scope.RUN}
 
-    @extend_schema(request=RunSerializer, responses=RunResultSerializer)
+    @extend_schema(request=RunSerializer, responses=RUN_ANSWERS)
     def post(self, request, template_id):
         template, _ = template_for_viewer(request.user, template_id)
         data = _valid(RunSerializer, request)
