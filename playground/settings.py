@@ -53,8 +53,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "completions.middleware.ServerOverheadMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "playground.input_checks.UnstorableInputMiddleware",
+    "completions.middleware.OpenAIEndpointMiddleware",  # /v1/ needs nothing below
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
