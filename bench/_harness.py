@@ -16,6 +16,21 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 
 
+# The requests the benchmarks send: a short answer, and a stream of 64 chunks.
+BODY = {
+    "model": "octo-demo-small",
+    "messages": [{"role": "user", "content": "Hi there"}],
+    "max_tokens": 16,
+}
+LONG = " ".join(f"word{i}" for i in range(80))
+STREAM_64 = {
+    "model": "octo-demo-small",
+    "messages": [{"role": "user", "content": LONG}],
+    "max_tokens": 64,
+    "stream": True,
+}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -32,6 +32,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench._harness import (  # noqa: E402
+    BODY,
+    STREAM_64,
     describe,
     fake_upstream,
     floor_proxy,
@@ -40,18 +42,6 @@ from bench._harness import (  # noqa: E402
 )
 
 DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/octoplay_bench_v1")
-BODY = {
-    "model": "octo-demo-small",
-    "messages": [{"role": "user", "content": "Hi there"}],
-    "max_tokens": 16,
-}
-LONG = " ".join(f"word{i}" for i in range(80))
-STREAM_64 = {
-    "model": "octo-demo-small",
-    "messages": [{"role": "user", "content": LONG}],
-    "max_tokens": 64,
-    "stream": True,
-}
 
 
 def fresh_database() -> None:

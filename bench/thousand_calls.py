@@ -33,22 +33,10 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench._harness import fake_upstream, octoplay, percentile  # noqa: E402
+from bench._harness import BODY, STREAM_64, fake_upstream, octoplay, percentile  # noqa: E402
 
 DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/octoplay_bench_1000")
 UPSTREAM_KEY = "sk-bench"
-BODY = {
-    "model": "octo-demo-small",
-    "messages": [{"role": "user", "content": "Hi there"}],
-    "max_tokens": 16,
-}
-LONG = " ".join(f"word{i}" for i in range(80))
-STREAM_64 = {
-    "model": "octo-demo-small",
-    "messages": [{"role": "user", "content": LONG}],
-    "max_tokens": 64,
-    "stream": True,
-}
 
 
 def fresh_database(url: str) -> None:
