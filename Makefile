@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 # Type checking, configured in pyproject.toml; DEBUG=true lets the settings load without a .env.
 MYPY := DEBUG=true $(VENV)/bin/mypy
 
-.PHONY: install run dev test lint format local-model bench-completions bench-usage bench-openai bench-kill clean
+.PHONY: install run dev test lint format local-model bench-completions bench-usage bench-openai bench-kill bench-serving clean
 
 # Create .venv and install the project with its dev/test extras; quick when nothing changed.
 install: $(VENV)/.installed .env
@@ -66,6 +66,10 @@ bench-openai: install
 # Workers killed (-9) under /v1 load, 5 trials: every answered call must keep its run row.
 bench-kill: install
 	$(PY) bench/kill_workers.py
+
+# A thousand calls in flight: a 2 s upstream, 500 paced streams, Redis off and on.
+bench-serving: install
+	$(PY) bench/thousand_calls.py
 
 lint: install
 	$(VENV)/bin/ruff check .
