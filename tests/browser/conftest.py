@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import skip_or_fail
+
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still
 # plain synchronous code, which Django would otherwise refuse inside a running loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -44,9 +46,7 @@ def browser(live_server):
     keep server threads alive until the interpreter exits."""
     reason = _missing_reason()
     if reason:
-        if os.environ.get("OCTOPLAY_NO_SKIP") == "1":
-            pytest.fail(f"Browser tests are required here but cannot run: {reason}")
-        pytest.skip(reason)
+        skip_or_fail(f"browser tests: {reason}")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

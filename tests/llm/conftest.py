@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import os
 import subprocess
 import sys
 import tempfile
@@ -28,16 +27,14 @@ from demo.local_model import (
     model_path,
     wait_until_ready,
 )
-from tests.helpers import ROOT, free_port
+from tests.helpers import ROOT, free_port, skip_or_fail
 
 
 @pytest.fixture(scope="session")
 def llama_server():
     ok, reason = is_available()
     if not ok:
-        if os.environ.get("OCTOPLAY_NO_SKIP") == "1":
-            pytest.fail(f"The real-model tier must run here but cannot: {reason}")
-        pytest.skip(reason)
+        skip_or_fail(f"the real-model tier: {reason}")
     with start_llama_server() as server:
         yield server
 
