@@ -7,14 +7,14 @@ before the answer (or a stream's end) goes back; a stream, or a run that holds b
 first written as running before the upstream call.
 """
 
-import queue
-import threading
+import asyncio
 import time
-from collections.abc import Callable, Generator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
+from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -36,6 +36,7 @@ from .validation import stream_requested, validate_chat_request
 # A prompts.TemplateVersion or None: completions sits below prompts, so it cannot name it.
 TemplateVersion = Any
 _Answer = TypeVar("_Answer")  # what an upstream call returns
+_Result = TypeVar("_Result")
 
 
 class RunFailed(Exception):
@@ -77,22 +78,45 @@ def _run_new(
     )
 
 
-def _prepare(
+@dataclass
+class StreamItem:
+    """One thing to relay: an upstream chunk (raw data text, parsed, per-choice deltas) or a
+    heartbeat while the upstream is silent."""
+
+    data: str = ""
+    chunk: dict[str, Any] = field(default_factory=dict)
+    deltas: list[dict[str, Any]] = field(default_factory=list)
+    heartbeat: bool = False
+
+
+@dataclass
+class Prepared:
+    """A run that passed every check and holds what it may spend, ready to be sent."""
+
+    run: Run
+    provider: ProviderConfig
+    reservation: Reservation
+    stream: bool
+
+
+def run_prepare(
     *,
     user: User,
     team: Team,
     body: dict[str, Any],
     source: str,
-    provider_slug: str | None,
-    template_version: TemplateVersion,
+    provider_slug: str | None = None,
+    template_version: TemplateVersion = None,
     strict: bool = True,
-) -> tuple[Run, ProviderConfig, Reservation]:
+) -> Prepared:
     """Check everything that can refuse a run before it costs anything: the request, the
     rate limit, the budgets (holding its worst case); the run is written as running if it
-    streams or holds anything (completions/leases.py)."""
+    streams or holds anything (completions/leases.py). Raises ValidationError or
+    LimitExceeded, with nothing logged. Sync: the database steps of a run."""
+    stream = stream_requested(body)  # "yes" or a list body: a 400 here, never a guess
     # The OpenAI-compatible endpoint passes fields it does not know through (strict=False),
     # as SDKs add new ones; our own API names them as probable typos.
-    body = validate_chat_request(body, allow_unknown=not strict)
+    body = validate_chat_request({**body, "stream": stream}, allow_unknown=not strict)
     rate_limit_check(user)
     provider = provider_for_model(body["model"], provider_slug)
     sent = upstream_body(body)
@@ -110,66 +134,41 @@ def _prepare(
             user=user, team=team, body=sent, provider=provider.slug, now=timezone.now()
         ),
     )
-    return run, provider, reservation
+    _release_database_connection()
+    return Prepared(run, provider, reservation, stream)
 
 
-def run_complete(
-    *,
-    user: User,
-    team: Team,
-    body: dict[str, Any],
-    source: str,
-    provider_slug: str | None = None,
-    template_version: TemplateVersion = None,
-    strict: bool = True,
-) -> Run:
-    """A non-streaming completion. Raises ValidationError (nothing logged) or RunFailed."""
-    run, provider, reservation = _prepare(
-        user=user,
-        team=team,
-        body={**body, "stream": False},
-        source=source,
-        provider_slug=provider_slug,
-        template_version=template_version,
-        strict=strict,
-    )
+async def run_send(prepared: Prepared) -> "Run | RunStream":
+    """Call the upstream for a prepared run: a finished Run, or a RunStream to relay once
+    the upstream accepted the stream. Raises RunFailed (logged) if the upstream fails."""
+    run, reservation = prepared.run, prepared.reservation
+    client = prepared.provider.client()
     started = time.perf_counter()
-    completion = _call_upstream(run, started, reservation, provider.client().create)
-    _finish(run, completion, started, reservation, status=Run.Status.OK)
+    if prepared.stream:
+        upstream = await _call_upstream(run, started, reservation, client.open_stream)
+        return RunStream(run, upstream, started, reservation)
+    completion = await _call_upstream(run, started, reservation, client.create)
+    await _database(_finish)(run, completion, started, reservation, status=Run.Status.OK)
     return run
 
 
-def run_stream_open(
-    *,
-    user: User,
-    team: Team,
-    body: dict[str, Any],
-    source: str,
-    provider_slug: str | None = None,
-    template_version: TemplateVersion = None,
-    strict: bool = True,
-) -> "RunStream":
-    """Start a streaming completion. Returns once the upstream accepted it; raises
-    ValidationError (nothing logged) or RunFailed (logged) before that."""
-    run, provider, reservation = _prepare(
-        user=user,
-        team=team,
-        body={**body, "stream": True},
-        source=source,
-        provider_slug=provider_slug,
-        template_version=template_version,
-        strict=strict,
-    )
-    started = time.perf_counter()
-    upstream = _call_upstream(run, started, reservation, provider.client().open_stream)
-    return RunStream(run, upstream, started, reservation)
+async def run_start(**arguments: Any) -> "Run | RunStream":
+    """A completion as the body asks for it (see run_prepare and run_send)."""
+    prepared = await _database(run_prepare)(**arguments)
+    return await run_send(prepared)
 
 
-def run_start(*, body: dict[str, Any], **arguments: Any) -> "Run | RunStream":
-    """A completion as the body asks for it: a finished Run, or a RunStream to relay."""
-    if stream_requested(body):  # "yes" or a list body: a 400 here, never a guess
-        return run_stream_open(body=body, **arguments)
-    return run_complete(body=body, **arguments)
+def run_start_blocking(**arguments: Any) -> "Run | RunStream":
+    """The same, for sync callers (DRF views, template runs, commands, workers): waits for
+    the answer, or for the upstream to accept a stream (whose events are async)."""
+    return async_to_sync(run_send)(run_prepare(**arguments))
+
+
+def _database(step: Callable[..., _Result]) -> Callable[..., Awaitable[_Result]]:
+    """A database step of the pipeline, run from async code: in the request's own thread
+    (Django's thread-sensitive mode), so a test's transaction sees it too. Short: nothing in
+    it waits for an upstream."""
+    return sync_to_async(step, thread_sensitive=True)
 
 
 def _release_database_connection() -> None:
@@ -181,43 +180,35 @@ def _release_database_connection() -> None:
         connection.close()
 
 
-def _call_upstream(
-    run: Run, started: float, reservation: Reservation, call: Callable[[dict[str, Any]], _Answer]
+async def _call_upstream(
+    run: Run,
+    started: float,
+    reservation: Reservation,
+    call: Callable[[dict[str, Any]], Awaitable[_Answer]],
 ) -> _Answer:
-    """`call(run.request)`, holding no database connection meanwhile; a failure finishes the
-    run as an error and raises RunFailed."""
-    _release_database_connection()
+    """`call(run.request)`; a failure finishes the run as an error and raises RunFailed."""
     try:
-        return call(run.request)
+        return await call(run.request)
     except UpstreamError as error:
-        _finish_error(run, error, started, reservation)
+        await _database(_finish_error)(run, error, started, reservation)
         raise RunFailed(run, error) from None
+    except asyncio.CancelledError:  # the client left while we waited: the call is dropped
+        left = UpstreamError("The client left before the answer came.", kind="cancelled")
+        finish = _database(_finish_error)(
+            run, left, started, reservation, status=Run.Status.CANCELLED
+        )
+        await asyncio.shield(finish)
+        raise
     except Exception as error:  # a bug of ours: still log the run, then let it surface
         unexpected = UpstreamError(f"Internal error: {type(error).__name__}.", kind="internal")
-        _finish_error(run, unexpected, started, reservation)
+        await _database(_finish_error)(run, unexpected, started, reservation)
         raise
 
 
-@dataclass
-class StreamItem:
-    """One thing to relay: an upstream chunk (raw data text, parsed, per-choice deltas) or a
-    heartbeat while the upstream is silent."""
-
-    data: str = ""
-    chunk: dict[str, Any] = field(default_factory=dict)
-    deltas: list[dict[str, Any]] = field(default_factory=list)
-    heartbeat: bool = False
-
-
-_END = object()
-
-
 class RunStream:
-    """Relays an upstream stream and finishes its Run when iteration ends, however it ends.
-
-    A reader thread pulls from the upstream into a queue, so the relaying side can send
-    heartbeats while the upstream is quiet, and can stop the upstream when the client leaves.
-    """
+    """Relays an upstream stream and finishes its Run when iteration ends, however it ends:
+    the upstream finished, broke, or the client went away (cancelled, partial answer kept).
+    While the upstream is quiet, `events` yields heartbeats."""
 
     def __init__(
         self, run: Run, upstream: UpstreamStream, started: float, reservation: Reservation
@@ -230,46 +221,33 @@ class RunStream:
         self.error: UpstreamError | None = None
         self.ttft: float | None = None
 
-    def events(self) -> Generator[StreamItem, None, None]:
-        items: queue.Queue[object] = queue.Queue()  # (data, chunk) pairs, an error, or _END
-        threading.Thread(target=self._pump, args=(items,), daemon=True).start()
+    async def events(self) -> AsyncGenerator[StreamItem, None]:
         status = Run.Status.OK
         try:
             while True:
                 try:
-                    item = items.get(timeout=settings.STREAM_HEARTBEAT_SECONDS)
-                except queue.Empty:
+                    pair = await self.upstream.next(settings.STREAM_HEARTBEAT_SECONDS)
+                except TimeoutError:
                     yield StreamItem(heartbeat=True)
                     continue
-                if item is _END:
-                    break
-                if isinstance(item, UpstreamError):
-                    self.error = item
+                except UpstreamError as error:
+                    self.error = error
                     status = Run.Status.ERROR
                     break
-                data, chunk = cast(tuple[str, dict[str, Any]], item)
+                if pair is None:
+                    break
+                data, chunk = pair
                 deltas = self.accumulator.add(chunk)
                 if self.ttft is None and self.accumulator.started:
                     self.ttft = time.perf_counter() - self.started
                 yield StreamItem(data=data, chunk=chunk, deltas=deltas)
-        except GeneratorExit:
+        except (GeneratorExit, asyncio.CancelledError):
             status = Run.Status.CANCELLED  # the client went away
             raise
         finally:
-            self.upstream.close()
-            self._finish(status)
-
-    def _pump(self, items: queue.Queue[object]) -> None:
-        try:
-            for pair in self.upstream:
-                items.put(pair)
-        except UpstreamError as error:
-            items.put(error)
-        except Exception as error:  # noqa: BLE001 - any breakage ends the stream as an error
-            items.put(UpstreamError(f"Reading the stream failed: {error}", kind="dropped_stream"))
-        else:
-            items.put(_END)
-            self.upstream.release()  # after the relay has the end: never delays the client
+            await self.upstream.close()
+            # Written in a thread that finishes even if this task is cancelled again.
+            await asyncio.shield(_database(self._finish)(status))
 
     def _finish(self, status: str) -> None:
         run = self.run
@@ -321,8 +299,15 @@ def _finish(
     _save(run, reservation)
 
 
-def _finish_error(run: Run, error: UpstreamError, started: float, reservation: Reservation) -> None:
-    run.status = Run.Status.ERROR
+def _finish_error(
+    run: Run,
+    error: UpstreamError,
+    started: float,
+    reservation: Reservation,
+    *,
+    status: str = Run.Status.ERROR,
+) -> None:
+    run.status = status
     run.error_kind = error.kind
     run.error_message = error.message
     run.http_status = error.status
