@@ -11,7 +11,6 @@ import logging
 from collections.abc import AsyncIterator
 from functools import wraps
 
-from asgiref.sync import sync_to_async
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -22,6 +21,7 @@ from accounts.services import request_team_resolve
 from accounts.throttles import Throttled
 from budgets.limits import LimitExceeded
 
+from .database_steps import database_step
 from .errors import upstream_error_headers, upstream_error_status
 from .input_rules import ROOT, json_parse, too_large_message
 from .models import Run
@@ -104,7 +104,7 @@ def openai_endpoint(method: str):
 
 @openai_endpoint("GET")
 async def models(request):
-    return await sync_to_async(_models_answer)(request)
+    return await database_step(_models_answer)(request)
 
 
 def _models_answer(request) -> HttpResponse:
@@ -128,7 +128,7 @@ def _models_answer(request) -> HttpResponse:
 async def chat_completions(request):
     # One trip to a thread for everything that touches the database before the upstream
     # call, one after it; the call itself waits on the event loop.
-    checked = await sync_to_async(_chat_prepare)(request)
+    checked = await database_step(_chat_prepare)(request)
     if isinstance(checked, HttpResponse):
         return checked  # refused before anything was sent
     prepared, wants_usage = checked

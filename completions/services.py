@@ -8,13 +8,13 @@ first written as running before the upstream call.
 """
 
 import asyncio
+import logging
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -26,17 +26,20 @@ from budgets.services import Reservation, Spent, budget_reserve
 
 from .assembly import StreamAccumulator
 from .client import UpstreamError, UpstreamStream
+from .database_steps import database_step, in_pool_thread
 from .input_rules import storable
+from .io_loop import blocking
 from .leases import run_finished_write, run_running_write
 from .models import Run
 from .providers import ProviderConfig, provider_for_model
 from .schemas import answer_check
 from .validation import stream_requested, validate_chat_request
 
+logger = logging.getLogger(__name__)
+
 # A prompts.TemplateVersion or None: completions sits below prompts, so it cannot name it.
 TemplateVersion = Any
 _Answer = TypeVar("_Answer")  # what an upstream call returns
-_Result = TypeVar("_Result")
 
 
 class RunFailed(Exception):
@@ -140,69 +143,79 @@ def run_prepare(
 
 async def run_send(prepared: Prepared) -> "Run | RunStream":
     """Call the upstream for a prepared run: a finished Run, or a RunStream to relay once
-    the upstream accepted the stream. Raises RunFailed (logged) if the upstream fails."""
-    run, reservation = prepared.run, prepared.reservation
-    client = prepared.provider.client()
+    the upstream accepted the stream. Raises RunFailed (logged) if the upstream fails; a
+    caller cancelled while waiting (its client left) leaves a cancelled run."""
     started = time.perf_counter()
-    if prepared.stream:
-        upstream = await _call_upstream(run, started, reservation, client.open_stream)
-        return RunStream(run, upstream, started, reservation)
-    completion = await _call_upstream(run, started, reservation, client.create)
-    await _database(_finish)(run, completion, started, reservation, status=Run.Status.OK)
-    return run
+    try:
+        answer = await _upstream_call(prepared)
+    except asyncio.CancelledError:
+        left = UpstreamError("The client left before the answer came.", kind="cancelled")
+        await asyncio.shield(database_step(_failed)(prepared, left, started))
+        raise
+    except Exception as error:
+        raise await database_step(_failed)(prepared, _as_upstream_error(error), started) from None
+    return await database_step(_answered)(prepared, answer, started)
 
 
 async def run_start(**arguments: Any) -> "Run | RunStream":
     """A completion as the body asks for it (see run_prepare and run_send)."""
-    prepared = await _database(run_prepare)(**arguments)
+    prepared = await database_step(run_prepare)(**arguments)
     return await run_send(prepared)
 
 
 def run_start_blocking(**arguments: Any) -> "Run | RunStream":
-    """The same, for sync callers (DRF views, template runs, commands, workers): waits for
-    the answer, or for the upstream to accept a stream (whose events are async)."""
-    return async_to_sync(run_send)(run_prepare(**arguments))
+    """The same for sync callers (DRF views, template runs, commands, workers): the database
+    steps in the caller's thread, the upstream call on the I/O loop, waited for (a stream's
+    events are then relayed from async code)."""
+    prepared = run_prepare(**arguments)
+    started = time.perf_counter()
+    try:
+        answer = blocking(_upstream_call(prepared))
+    except Exception as error:
+        raise _failed(prepared, _as_upstream_error(error), started) from None
+    return _answered(prepared, answer, started)
 
 
-def _database(step: Callable[..., _Result]) -> Callable[..., Awaitable[_Result]]:
-    """A database step of the pipeline, run from async code: in the request's own thread
-    (Django's thread-sensitive mode), so a test's transaction sees it too. Short: nothing in
-    it waits for an upstream."""
-    return sync_to_async(step, thread_sensitive=True)
+async def _upstream_call(prepared: Prepared) -> "dict[str, Any] | UpstreamStream":
+    client = prepared.provider.client()
+    if prepared.stream:
+        return await client.open_stream(prepared.run.request)
+    return await client.create(prepared.run.request)
+
+
+def _as_upstream_error(error: Exception) -> UpstreamError:
+    if isinstance(error, UpstreamError):
+        return error
+    # A bug of ours: the run is still logged, and the error logged in full.
+    logger.error("Internal error calling the upstream", exc_info=error)
+    return UpstreamError(f"Internal error: {type(error).__name__}.", kind="internal")
+
+
+def _answered(
+    prepared: Prepared, answer: "dict[str, Any] | UpstreamStream", started: float
+) -> "Run | RunStream":
+    """A whole answer finishes the run; an accepted stream is handed on to be relayed."""
+    run, reservation = prepared.run, prepared.reservation
+    if isinstance(answer, UpstreamStream):
+        return RunStream(run, answer, started, reservation)
+    _finish(run, answer, started, reservation, status=Run.Status.OK)
+    return run
+
+
+def _failed(prepared: Prepared, error: UpstreamError, started: float) -> RunFailed:
+    """The run finished as refused (cancelled if its client left); the exception to raise."""
+    status = Run.Status.CANCELLED if error.kind == "cancelled" else Run.Status.ERROR
+    _finish_error(prepared.run, error, started, prepared.reservation, status=status)
+    return RunFailed(prepared.run, error)
 
 
 def _release_database_connection() -> None:
     """An upstream call may take minutes: hand the connection back (to the pool on PostgreSQL)
     rather than hold it while waiting or relaying, or a few dozen slow calls would take every
     connection from everyone; finishing the run borrows one again. Not inside a transaction
-    (tests wrap each test in one)."""
-    if not connection.in_atomic_block:
+    (tests wrap each test in one), nor in a pool thread, which keeps its own."""
+    if not connection.in_atomic_block and not in_pool_thread():
         connection.close()
-
-
-async def _call_upstream(
-    run: Run,
-    started: float,
-    reservation: Reservation,
-    call: Callable[[dict[str, Any]], Awaitable[_Answer]],
-) -> _Answer:
-    """`call(run.request)`; a failure finishes the run as an error and raises RunFailed."""
-    try:
-        return await call(run.request)
-    except UpstreamError as error:
-        await _database(_finish_error)(run, error, started, reservation)
-        raise RunFailed(run, error) from None
-    except asyncio.CancelledError:  # the client left while we waited: the call is dropped
-        left = UpstreamError("The client left before the answer came.", kind="cancelled")
-        finish = _database(_finish_error)(
-            run, left, started, reservation, status=Run.Status.CANCELLED
-        )
-        await asyncio.shield(finish)
-        raise
-    except Exception as error:  # a bug of ours: still log the run, then let it surface
-        unexpected = UpstreamError(f"Internal error: {type(error).__name__}.", kind="internal")
-        await _database(_finish_error)(run, unexpected, started, reservation)
-        raise
 
 
 class RunStream:
@@ -247,7 +260,7 @@ class RunStream:
         finally:
             await self.upstream.close()
             # Written in a thread that finishes even if this task is cancelled again.
-            await asyncio.shield(_database(self._finish)(status))
+            await asyncio.shield(database_step(self._finish)(status))
 
     def _finish(self, status: str) -> None:
         run = self.run

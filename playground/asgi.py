@@ -12,37 +12,14 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
 django_application = get_asgi_application()
 
-from django.conf import settings  # noqa: E402 - after the set-up above
-from django.core.handlers.asgi import ASGIHandler  # noqa: E402
-from django.core.handlers.exception import convert_exception_to_response  # noqa: E402
-from django.utils.module_loading import import_string  # noqa: E402
-
 from accounts.token_cache import token_cache_enable  # noqa: E402 - needs the apps loaded
+from completions.database_steps import steps_pool_close  # noqa: E402
 from completions.io_loop import io_loop_bind, session_close  # noqa: E402
 from completions.leases import run_keeper_start  # noqa: E402
+from completions.openai_asgi import OpenAIApplication  # noqa: E402
 
-OPENAI_ENDPOINT = "completions.middleware.OpenAIEndpointMiddleware"
-
-
-class OpenAIHandler(ASGIHandler):
-    """/v1 over ASGI: settings.MIDDLEWARE down to OpenAIEndpointMiddleware, which answers
-    every /v1 request itself, all async. Behind the site's handler instead, /v1 would run in
-    a thread: Django runs a chain in one mode, and some middleware further down (WhiteNoise,
-    the time zone) is sync only."""
-
-    def load_middleware(self, is_async: bool = False) -> None:
-        served_by = settings.MIDDLEWARE[: settings.MIDDLEWARE.index(OPENAI_ENDPOINT) + 1]
-        chain = convert_exception_to_response(_beyond_the_openai_endpoint)
-        for path in reversed(served_by):
-            chain = convert_exception_to_response(import_string(path)(chain))
-        self._middleware_chain = chain
-
-
-async def _beyond_the_openai_endpoint(request):
-    raise AssertionError(f"{OPENAI_ENDPOINT} serves every /v1 request")
-
-
-openai_application = OpenAIHandler()
+# /v1 has an application of its own: async throughout, no thread per call (its docstring).
+openai_application = OpenAIApplication()
 
 
 async def application(scope, receive, send):
@@ -63,6 +40,7 @@ async def _lifespan(receive, send) -> None:
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await session_close()  # the pooled upstream connections
+            await asyncio.to_thread(steps_pool_close)  # the database connections /v1 keeps
             await send({"type": "lifespan.shutdown.complete"})
             return
 
