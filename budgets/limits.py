@@ -33,12 +33,10 @@ def rate_limit_check(user, *, now: float | None = None) -> None:
         return
     now = time.time() if now is None else now
     key = f"ratelimit:{user.pk}:{int(now // 60)}"
-    cache.add(key, 0, timeout=90)
-    try:
+    try:  # one round trip to Redis for every call but a minute's first
         count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=90)
-        count = 1
+    except ValueError:  # the minute's first call (or its key expired)
+        count = 1 if cache.add(key, 1, timeout=90) else cache.incr(key)
     if count > limit:
         retry_after = 60 - int(now % 60)
         raise LimitExceeded(

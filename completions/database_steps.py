@@ -4,9 +4,9 @@ A call's database work comes in short steps (checks and the running row before t
 upstream call, the finished row after it), each a sync function run off the event loop.
 
 - Served /v1 (completions/openai_asgi.py) runs them on a small pool of threads per process
-  that keep their connections: no thread is made per request and no connection is borrowed
-  per step, so a thousand calls in flight need DATABASE_STEP_THREADS connections, not a
-  thousand. `steps_pooled()` turns this on for the code it wraps.
+  (DATABASE_STEP_THREADS): no thread is made per request, and a thousand calls in flight
+  use at most that many connections at once, not a thousand. `steps_pooled()` turns this
+  on for the context it is called in.
 - Everywhere else (Django's own handler, the test client, sync callers through
   async_to_sync) they run thread-sensitively, in the request's own thread as Django's ORM
   does: a test's transaction sees them.
@@ -20,19 +20,14 @@ from typing import ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import close_old_connections, connection, connections
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 _pooled: ContextVar[bool] = ContextVar("database_steps_pooled", default=False)
-_pool_thread = threading.local()  # .member: this thread is one of the pool's
 _executor: ThreadPoolExecutor | None = None
 _lock = threading.Lock()
-
-
-def _pool_thread_start() -> None:
-    _pool_thread.member = True
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -43,7 +38,6 @@ def _pool() -> ThreadPoolExecutor:
                 _executor = ThreadPoolExecutor(
                     max_workers=settings.DATABASE_STEP_THREADS,
                     thread_name_prefix="database-step",
-                    initializer=_pool_thread_start,
                 )
     return _executor
 
@@ -72,11 +66,6 @@ def steps_pooled() -> None:
     _pooled.set(True)
 
 
-def in_pool_thread() -> bool:
-    """Whether this thread keeps its connection between steps (a pool thread does)."""
-    return getattr(_pool_thread, "member", False)
-
-
 def database_step(step: Callable[_P, _R]) -> Callable[_P, Awaitable[_R]]:
     """`step` as a coroutine function, run where this context runs its database steps."""
     if not _pooled.get():
@@ -85,6 +74,12 @@ def database_step(step: Callable[_P, _R]) -> Callable[_P, Awaitable[_R]]:
     def in_pool(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         # What Django does around each request: drop a connection that broke or aged out.
         close_old_connections()
-        return step(*args, **kwargs)
+        try:
+            return step(*args, **kwargs)
+        finally:
+            if connection.settings_dict["OPTIONS"].get("pool"):
+                # Back to PostgreSQL's pool between steps, so that the pages and the rest of
+                # the API always find one; without a pool (SQLite) the thread keeps its own.
+                connection.close()
 
     return sync_to_async(in_pool, thread_sensitive=False, executor=_pool())

@@ -26,7 +26,7 @@ from budgets.services import Reservation, Spent, budget_reserve
 
 from .assembly import StreamAccumulator
 from .client import UpstreamError, UpstreamStream
-from .database_steps import database_step, in_pool_thread
+from .database_steps import database_step
 from .input_rules import storable
 from .io_loop import blocking
 from .leases import run_finished_write, run_running_write
@@ -213,8 +213,8 @@ def _release_database_connection() -> None:
     """An upstream call may take minutes: hand the connection back (to the pool on PostgreSQL)
     rather than hold it while waiting or relaying, or a few dozen slow calls would take every
     connection from everyone; finishing the run borrows one again. Not inside a transaction
-    (tests wrap each test in one), nor in a pool thread, which keeps its own."""
-    if not connection.in_atomic_block and not in_pool_thread():
+    (tests wrap each test in one)."""
+    if not connection.in_atomic_block:
         connection.close()
 
 

@@ -41,7 +41,10 @@ class UpstreamStream:
         await on_io_loop(self._close())
 
     async def _next(self, timeout: float) -> tuple[str, dict[str, Any]] | None:
-        item = await asyncio.wait_for(self._items.get(), timeout)
+        if self._items.empty():
+            item = await asyncio.wait_for(self._items.get(), timeout)
+        else:  # the usual case while a stream flows, without wait_for's task and timer
+            item = self._items.get_nowait()
         if item is _END:
             return None
         if isinstance(item, UpstreamError):
