@@ -14,6 +14,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("prompts.api_urls")),
     path("", include("budgets.api_urls")),
     path("", include("usage.api_urls")),
+    path("", include("datasets.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path(
         "docs/",
