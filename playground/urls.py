@@ -35,6 +35,7 @@ urlpatterns = [
     path("playground/", views.playground_page, name="playground"),
     path("runs/", include("completions.urls")),
     path("templates/", include("prompts.urls")),
+    path("datasets/", include("datasets.urls")),
     path("", include("usage.urls")),
     path("accounts/", include(account_patterns)),
     path("teams/", include(team_patterns)),

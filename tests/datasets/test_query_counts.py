@@ -53,3 +53,22 @@ def test_item_page_api(api, alice, dataset, queries_do_not_grow):
         at_most=6,
     )
     assert [row["revision_number"] for row in response.json()["results"]] == [2] * 12
+
+
+def test_dataset_list_page(client, alice, acme, queries_do_not_grow):
+    add_datasets(alice, acme, 0, 3)
+    client.force_login(alice)
+    page = queries_do_not_grow(
+        lambda: client.get("/datasets/"), lambda: add_datasets(alice, acme, 3, 9), at_most=10
+    )
+    assert page.content.decode().count("<td>2</td>") == 12
+
+
+def test_dataset_page(client, alice, dataset, queries_do_not_grow):
+    client.force_login(alice)
+    page = queries_do_not_grow(
+        lambda: client.get(f"/datasets/{dataset.pk}/"),
+        lambda: (add_items(alice, dataset, 9), edit_all(alice, dataset)),
+        at_most=12,
+    )
+    assert page.content.decode().count('data-revision="2"') == 12
