@@ -18,7 +18,7 @@ from . import selectors, services
 from .access import dataset_for_viewer, item_for_viewer
 from .exports import WRITERS
 from .from_runs import item_add_from_run
-from .imports import format_choose
+from .imports import file_read, format_choose
 from .serializers import (
     DatasetCreateSerializer,
     DatasetQuerySerializer,
@@ -29,6 +29,7 @@ from .serializers import (
     ImportSerializer,
     ItemPageSerializer,
     ItemPatchSerializer,
+    ItemQuerySerializer,
     ItemSerializer,
     ItemWriteSerializer,
     RevisionSerializer,
@@ -98,19 +99,21 @@ class DatasetDetailApi(APIView):
 class ItemPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
-    max_page_size = 500
+    max_page_size = ItemQuerySerializer.MAX_PAGE_SIZE
 
 
 class ItemListApi(APIView):
     token_scopes = {"GET": READ, "POST": WRITE}
 
     @extend_schema(
-        parameters=[ItemPagination],  # type: ignore[list-item]
+        operation_id="datasets_items_list",
+        parameters=[ItemQuerySerializer],
         responses={200: ItemPageSerializer, 404: NO_SUCH_PAGE},
         description="The dataset's current items (each its latest revision), in order.",
     )
     def get(self, request, dataset_id):
         dataset, _ = dataset_for_viewer(request.user, dataset_id)
+        _valid(ItemQuerySerializer, request.query_params.dict())  # a bad one is a 400
         paginator = ItemPagination()
         page = paginator.paginate_queryset(selectors.items_current(dataset), request, view=self)
         return paginator.get_paginated_response(ItemSerializer(page, many=True).data)
@@ -205,7 +208,10 @@ class ImportApi(APIView):
         data = _valid(ImportSerializer, request.data)
         file_format = format_choose(data.get("format", ""), data["file"].name or "")
         items = services.items_import(
-            user=request.user, dataset=dataset, data=data["file"].read(), file_format=file_format
+            user=request.user,
+            dataset=dataset,
+            data=file_read(data["file"]),
+            file_format=file_format,
         )
         return Response({"added": len(items)}, status=201)
 

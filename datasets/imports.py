@@ -55,6 +55,14 @@ def format_choose(file_format: str, filename: str) -> str:
     raise ValidationError({"format": ["Say csv or jsonl (the file name does not tell)."]})
 
 
+def file_read(upload: Any) -> bytes:
+    """An uploaded file's bytes, refused unread when it is too large."""
+    limit = settings.DATASET_IMPORT_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise ValidationError({"file": [f"The file is larger than {limit} bytes."]})
+    return upload.read(limit + 1)
+
+
 def _decoded(data: bytes) -> str:
     if len(data) > settings.DATASET_IMPORT_MAX_BYTES:
         limit = settings.DATASET_IMPORT_MAX_BYTES

@@ -91,6 +91,15 @@ class ItemPatchSerializer(ItemWriteSerializer):
     variables = serializers.DictField(required=False, help_text="Variable name: value.")
 
 
+class ItemQuerySerializer(serializers.Serializer):
+    MAX_PAGE_SIZE = 500
+
+    page = serializers.IntegerField(required=False, min_value=1, help_text="From 1.")
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE_SIZE, help_text="Default: 50."
+    )
+
+
 class ItemSerializer(serializers.Serializer):
     id = serializers.UUIDField(help_text="The item's stable id.")
     position = serializers.IntegerField()

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 
-from .access import dataset_access
+from .access import DatasetAccess, dataset_access
 from .content import item_content_clean
 from .imports import items_read
 from .models import Dataset, Item, ItemRevision, Visibility
@@ -24,9 +24,16 @@ from .models import Dataset, Item, ItemRevision, Visibility
 MANAGED_FIELDS = {"visibility"}  # changed only by those who may also delete the dataset
 
 
-def _edit_require(user: User, dataset: Dataset) -> None:
-    if not dataset_access(user, dataset).can_edit:
+def _visibility_check(visibility: str) -> None:
+    if visibility not in Visibility.values:
+        raise ValidationError({"visibility": [f"One of: {', '.join(Visibility.values)}."]})
+
+
+def _edit_require(user: User, dataset: Dataset) -> DatasetAccess:
+    access = dataset_access(user, dataset)
+    if not access.can_edit:
         raise PermissionDenied("Only members of the dataset's team who can see it edit it.")
+    return access
 
 
 def dataset_create(
@@ -42,6 +49,7 @@ def dataset_create(
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Give the dataset a name."})
+    _visibility_check(visibility)
     try:
         with transaction.atomic():
             return Dataset.objects.create(
@@ -56,11 +64,13 @@ def dataset_create(
 
 
 def dataset_update(*, user: User, dataset: Dataset, **changes: Any) -> Dataset:
-    access = dataset_access(user, dataset)
-    if not access.can_edit or (MANAGED_FIELDS & changes.keys() and not access.can_manage):
+    access = _edit_require(user, dataset)
+    if MANAGED_FIELDS & changes.keys() and not access.can_manage:
         raise PermissionDenied(
             "Only the dataset's creator and the team's owners/admins change its visibility."
         )
+    if "visibility" in changes:
+        _visibility_check(changes["visibility"])
     if "name" in changes:
         changes["name"] = changes["name"].strip()
         if not changes["name"]:

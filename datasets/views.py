@@ -14,7 +14,7 @@ from accounts.selectors import own_team, teams_with_role
 
 from . import selectors, services
 from .access import dataset_for_viewer
-from .imports import FORMATS, format_choose
+from .imports import FORMATS, file_read, format_choose
 from .models import Visibility
 
 PAGE_SIZE = 50
@@ -33,7 +33,7 @@ def dataset_list(request):
         (team, [dataset for dataset in datasets if dataset.team_id == team.pk])
         for team in teams_with_role(request.user)
     ]
-    context = {"teams": teams, "visibilities": Visibility.choices}
+    context = {"teams": teams, "any_datasets": bool(datasets), "visibilities": Visibility.choices}
     return render(request, "datasets/dataset_list.html", context)
 
 
@@ -105,7 +105,7 @@ def dataset_import(request, dataset_id):
             raise ValidationError("Choose a CSV or JSON Lines file.")
         file_format = format_choose(request.POST.get("format", ""), upload.name or "")
         added = services.items_import(
-            user=request.user, dataset=dataset, data=upload.read(), file_format=file_format
+            user=request.user, dataset=dataset, data=file_read(upload), file_format=file_format
         )
     except (ValidationError, PermissionDenied) as error:
         return _detail(request, dataset, access, import_errors=_problems(error), status=400)

@@ -238,6 +238,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Templates' visibility has three choices, datasets' two: each its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "TemplateVisibilityEnum": "prompts.models.Visibility",
+        "DatasetVisibilityEnum": "datasets.models.Visibility",
+    },
 }
 
 # Accounts, teams and tokens

@@ -65,15 +65,21 @@ def test_edit_items_in_place(page, api, alice, acme, tmp_path):
     page.reload()
     expect(page.locator("tr[data-id]")).to_have_count(3)
     expect(page.locator("#items")).to_contain_text("Gravity.")
+    page.get_by_role("link", name="Datasets").first.click()
+    expect(page.get_by_role("heading", name="Acme")).to_be_visible()
+    screenshot(page, "datasets-list-1280")
 
 
 def test_import_shows_errors_then_adds_everything(page, api, alice, acme, tmp_path):
-    dataset = create_dataset(api, alice, acme)
+    create_dataset(api, alice, acme)
     bad, good = tmp_path / "bad.csv", tmp_path / "good.csv"
     bad.write_text("question,metadata\nfine,\nbroken,[1]\n")
     good.write_text("question,expected,tags\nWhat are tides?,The moon.,sea\nWhy?,Because.,\n")
     log_in(page, "alice")
-    page.goto(f"/datasets/{dataset.pk}/")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/datasets/")
+    page.get_by_role("link", name="Questions").click()
+    screenshot(page, "datasets-empty-1280")
     page.get_by_text("Import a file", exact=True).click()
     page.get_by_label("CSV or JSON Lines file").set_input_files(str(bad))
     page.get_by_role("button", name="Import").click()

@@ -30,6 +30,11 @@ def test_create_from_the_list(client, alice, acme):
     assert (dataset.team, dataset.visibility, dataset.created_by) == (acme, "private", alice)
     again = client.post("/datasets/new/", {"name": "Evals", "team": str(acme.pk)}, follow=True)
     assert "already has a dataset called" in again.content.decode()
+    odd = {"name": "Other", "team": str(acme.pk), "visibility": "public"}
+    assert (
+        "One of: private, team." in client.post("/datasets/new/", odd, follow=True).content.decode()
+    )
+    assert Dataset.objects.count() == 1
 
 
 def test_items_are_escaped(client, api, alice, acme):

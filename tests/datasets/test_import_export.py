@@ -114,6 +114,14 @@ def test_every_problem_is_listed_up_to_twenty(api, alice, acme):
     assert problems[1].startswith("Line 3,")
 
 
+def test_a_file_too_large_is_refused_unread(api, alice, acme, settings):
+    settings.DATASET_IMPORT_MAX_BYTES = 10
+    dataset = create_dataset(api, alice, acme)
+    response = upload(api, alice, dataset, "q\n" + "x\n" * 10)
+    assert response.status_code == 400
+    assert response.json()["errors"]["file"] == ["The file is larger than 10 bytes."]
+
+
 def test_format_comes_from_the_name_or_must_be_given(api, alice, acme):
     dataset = create_dataset(api, alice, acme)
     unnamed = upload(api, alice, dataset, '{"q": 1}\n', name="data.txt")

@@ -45,6 +45,8 @@ def test_items_are_paged_in_order(api, alice, acme):
     assert [row["variables"]["n"] for row in page["results"]] == ["3", "4", "5"]
     assert [row["position"] for row in page["results"]] == [4, 5, 6]
     assert api(alice).get(items_url(dataset) + "?page=9").status_code == 404
+    too_big = api(alice).get(items_url(dataset) + "?page_size=501")
+    assert too_big.status_code == 400 and "page_size" in too_big.json()["errors"]
 
 
 def test_editing_writes_a_revision_and_keeps_the_item_id(api, alice, acme):
