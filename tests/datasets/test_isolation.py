@@ -146,3 +146,23 @@ def test_runs_of_others_or_other_teams_cannot_be_added(api, datasets, alice, bob
     assert api(alice).post(url, {"run_id": str(bobs_run.pk)}, format="json").status_code == 404
     other_team = api(alice).post(url, {"run_id": str(elsewhere.pk)}, format="json")
     assert other_team.status_code == 400 and "dataset_id" in other_team.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [("alice", 201), ("dana", 201), ("bob", 201), ("charlie", 400)]
+)
+def test_only_members_create_datasets_in_a_team(request, acme, who, status):
+    user = request.getfixturevalue(who)
+    body = {"name": f"By {who}", "team_id": str(acme.pk)}
+    response = api_client_for(user).post("/api/datasets/", body, format="json")
+    assert response.status_code == status
+    if status == 400:
+        assert "team_id" in response.json()["errors"]
+    assert api_client_for().post("/api/datasets/", body, format="json").status_code == 401
+
+
+def test_removed_member_creates_nothing_in_the_team(alice, bob, acme):
+    member_remove(actor=alice, membership=Membership.objects.get(team=acme, user=bob))
+    body = {"name": "Sneaky", "team_id": str(acme.pk)}
+    assert api_client_for(bob).post("/api/datasets/", body, format="json").status_code == 400
+    assert not Dataset.objects.filter(team=acme).exists()
