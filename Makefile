@@ -32,12 +32,12 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py welcome --url http://$(HOST):$(PORT)/
-	$(VENV)/bin/gunicorn playground.wsgi --config playground/gunicorn.conf.py --bind $(HOST):$(PORT)
+	$(VENV)/bin/gunicorn playground.asgi:application --config playground/gunicorn.conf.py --bind $(HOST):$(PORT)
 
-# Django's auto-reloading development server, for working on the code.
+# The same ASGI application, reloaded when the code changes, for working on the code.
 dev: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(VENV)/bin/uvicorn playground.asgi:application --reload --host $(HOST) --port $(PORT)
 
 # The whole suite: lint, type check, migrations check, unit/API tests, real-model tier, browser tests.
 test: install

@@ -83,14 +83,12 @@ def octoplay(
     *,
     api_key: str = "sk-bench",
     workers: int = 2,
-    threads: int | None = None,
     database_url: str | None = None,
     extra: dict | None = None,
 ):
     """Octoplay under gunicorn, stopped gracefully (SIGTERM) on exit; yields (base_url,
     bearer_token, env). The database is `database_url`, else DATABASE_URL, else a temporary
-    SQLite file. Threads default to playground/gunicorn.conf.py's, as `make run` and
-    production use them."""
+    SQLite file. Served as `make run` and production serve it (playground/gunicorn.conf.py)."""
     env = dict(os.environ)
     with tempfile.TemporaryDirectory() as tmp:
         if database_url:
@@ -108,8 +106,6 @@ def octoplay(
             WEB_CONCURRENCY=str(workers),
             LOG_LEVEL="WARNING",
         )
-        if threads is not None:
-            env["GUNICORN_THREADS"] = str(threads)
         env.update(extra or {})
         manage = [PYTHON, "manage.py"]
         subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
@@ -138,7 +134,7 @@ def octoplay(
             capture_output=True,
             text=True,
         ).stdout.split()[0]  # the token comes first; what it may do follows
-        with gunicorn("playground.wsgi", env) as base:
+        with gunicorn("playground.asgi:application", env) as base:
             yield base, token, env
 
 

@@ -253,7 +253,10 @@ def octoplay(
         raise RuntimeError(f"{name}: imports {strays}, not its tree {tree}")
     port = free_port()
     gunicorn = str(Path(PYTHON).parent / "gunicorn")
-    args = [gunicorn, "playground.wsgi", "--config", "playground/gunicorn.conf.py"]
+    # Each tree served as it serves itself: WSGI threads before issue 14, ASGI after.
+    wsgi = (tree / "playground" / "wsgi.py").exists()
+    app = "playground.wsgi" if wsgi else "playground.asgi:application"
+    args = [gunicorn, app, "--config", "playground/gunicorn.conf.py"]
     args += ["--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"]
     server = processes.enter_context(process(args, cwd=tree, env=env, graceful=40))
     wait_up(port, "/healthz")

@@ -1,6 +1,7 @@
 """REST endpoints: models, completions (JSON or SSE), and the user's runs."""
 
 import uuid
+from collections.abc import AsyncIterator
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
@@ -26,7 +27,7 @@ from .serializers import (
     RunQuerySerializer,
     RunResultSerializer,
 )
-from .services import RunFailed, RunStream, run_start
+from .services import RunFailed, RunStream, run_start_blocking
 from .sse import HEARTBEAT, sse_event, sse_response
 from .variables import messages_with_values
 
@@ -112,7 +113,7 @@ class CompletionApi(APIView):
             provider_slug=provider_slug,
         )
         try:
-            result = run_start(**arguments)
+            result = run_start_blocking(**arguments)
         except RunFailed as failure:
             return failure_response(failure)
         return result_response(result)
@@ -125,7 +126,7 @@ def result_response(result: Run | RunStream):
     return Response(RunResultSerializer(result).data)
 
 
-def relay_stream(stream: RunStream):
+async def relay_stream(stream: RunStream) -> AsyncIterator[bytes]:
     """Our own SSE dialect for the playground: run, delta…, done (with the run summary)."""
     run = stream.run
     events = stream.events()
@@ -133,13 +134,13 @@ def relay_stream(stream: RunStream):
         yield sse_event(
             "run", {"run_id": str(run.pk), "model": run.model, "provider": run.provider}
         )
-        for item in events:
+        async for item in events:
             if item.heartbeat:
                 yield HEARTBEAT
             for delta in item.deltas:
                 yield sse_event("delta", delta)
     finally:
-        events.close()  # a client that left makes this a cancelled run, logged
+        await events.aclose()  # a client that left makes this a cancelled run, logged
     yield sse_event("done", RunResultSerializer(run).data)
 
 

@@ -10,7 +10,7 @@ for any run whose usage is unknown. Exactly once, however many processes reap at
 leaves `running` only by a conditional UPDATE, and only whoever made that UPDATE settles its
 holds, in the same transaction.
 
-Each served process runs one keeper thread doing both, started by playground/wsgi.py. From a
+Each served process runs one keeper thread doing both, started by playground/asgi.py. From a
 kill to the release: at most RUN_LEASE_SECONDS + RUN_REAP_INTERVAL_SECONDS. Leases are read
 on the app servers' clocks, which NTP keeps far closer together than a lease is long.
 """

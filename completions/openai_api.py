@@ -8,10 +8,11 @@ errors in OpenAI's shape with the matching HTTP status, so the SDK raises its us
 
 import json
 import logging
+from collections.abc import AsyncIterator
 from functools import wraps
 
 from django.core.exceptions import RequestDataTooBig, ValidationError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts.authentication import bearer_authenticate
@@ -20,11 +21,12 @@ from accounts.services import request_team_resolve
 from accounts.throttles import Throttled
 from budgets.limits import LimitExceeded
 
+from .database_steps import database_step
 from .errors import upstream_error_headers, upstream_error_status
 from .input_rules import ROOT, json_parse, too_large_message
 from .models import Run
 from .providers import models_all
-from .services import RunFailed, RunStream, run_start
+from .services import Prepared, RunFailed, RunStream, run_prepare, run_send
 from .sse import HEARTBEAT, sse_response
 
 logger = logging.getLogger(__name__)
@@ -80,17 +82,17 @@ def _team(token, request):
 
 
 def openai_endpoint(method: str):
-    """A /v1 view: token-authenticated (no CSRF), one HTTP method, and every error in OpenAI's
-    shape, a bug of ours too, so SDKs raise their usual exceptions."""
+    """An async /v1 view: token-authenticated (no CSRF), one HTTP method, and every error in
+    OpenAI's shape, a bug of ours too, so SDKs raise their usual exceptions."""
 
     def decorate(view):
         @csrf_exempt
         @wraps(view)
-        def endpoint(request, *args, **kwargs):
+        async def endpoint(request, *args, **kwargs):
             if request.method != method:
                 return openai_error(405, f"Use {method}.", kind="invalid_request_error")
             try:
-                return view(request, *args, **kwargs)
+                return await view(request, *args, **kwargs)
             except Exception:  # logged in full, and still an answer an SDK understands
                 logger.exception("Internal error on %s", request.path_info)
                 return openai_error(500, "Internal server error.", kind="server_error")
@@ -101,7 +103,11 @@ def openai_endpoint(method: str):
 
 
 @openai_endpoint("GET")
-def models(request):
+async def models(request):
+    return await database_step(_models_answer)(request)
+
+
+def _models_answer(request) -> HttpResponse:
     _token, failure = _authenticate(request)
     if failure:
         return failure
@@ -119,17 +125,41 @@ def models(request):
 
 
 @openai_endpoint("POST")
-def chat_completions(request):
+async def chat_completions(request):
+    # One trip to a thread for everything that touches the database before the upstream
+    # call, one after it; the call itself waits on the event loop.
+    checked = await database_step(_chat_prepare)(request)
+    if isinstance(checked, HttpResponse):
+        return checked  # refused before anything was sent
+    prepared, wants_usage = checked
+    try:
+        result = await run_send(prepared)
+    except RunFailed as failed:
+        upstream = failed.error
+        return openai_error(
+            upstream_error_status(upstream),
+            upstream.message,
+            kind="upstream_error",
+            code=upstream.kind,
+            headers=upstream_error_headers(upstream),
+        )
+    if isinstance(result, RunStream):
+        return sse_response(_relay(result, wants_usage))
+    return JsonResponse(result.response)
+
+
+def _chat_prepare(request) -> tuple[Prepared, bool] | HttpResponse:
+    """Authenticate, read the body and run every check of the pipeline: the prepared run and
+    whether the client asked for a stream's usage chunk, or a refusal in OpenAI's shape."""
     token, failure = _authenticate(request)
     if failure:
         return failure
     try:
         body = json_parse(request.body)
         team = _team(token, request)
-        arguments = dict(
+        prepared = run_prepare(
             user=token.user, team=team, body=body, source=Run.Source.OPENAI, strict=False
         )
-        result = run_start(**arguments)
     except RequestDataTooBig:
         return openai_error(
             413, too_large_message(), kind="invalid_request_error", code="request_too_large"
@@ -153,38 +183,26 @@ def chat_completions(request):
             code=limit.code,
             headers={"Retry-After": str(limit.retry_after)},
         )
-    except RunFailed as failed:
-        upstream = failed.error
-        return openai_error(
-            upstream_error_status(upstream),
-            upstream.message,
-            kind="upstream_error",
-            code=upstream.kind,
-            headers=upstream_error_headers(upstream),
-        )
-    if isinstance(result, RunStream):
-        # The body was checked by now: stream_options, if any, is {"include_usage": bool}.
-        wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        return sse_response(_relay(result, wants_usage))
-    return JsonResponse(result.response)
+    # Checked by now: stream_options, if any, is {"include_usage": bool}.
+    return prepared, bool((body.get("stream_options") or {}).get("include_usage"))
 
 
 def _errors(error: ValidationError) -> dict:
     return error.message_dict if hasattr(error, "error_dict") else {ROOT: error.messages}
 
 
-def _relay(stream: RunStream, wants_usage: bool):
+async def _relay(stream: RunStream, wants_usage: bool) -> AsyncIterator[bytes]:
     """The upstream's own chunks, as they arrive. Octoplay always asks for usage; the extra
     usage-only chunk is passed on only if the client asked for it too."""
     events = stream.events()
     try:
-        for item in events:
+        async for item in events:
             if item.heartbeat:
                 yield HEARTBEAT
             elif wants_usage or item.chunk.get("choices") or "usage" not in item.chunk:
                 yield f"data: {item.data}\n\n".encode()
     finally:
-        events.close()
+        await events.aclose()
     if stream.error is not None:
         error = {
             "message": stream.error.message,

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 
 from .client import UpstreamClient, UpstreamConfig, UpstreamError
 from .demo import demo_base_url, demo_mode_on
+from .io_loop import blocking
 from .models import PROVIDERS_CACHE_KEY, Provider
 
 logger = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ def models_for(provider: ProviderConfig) -> ModelList:
     failure = cache.get(_cache_key(provider, "failed"))
     if failure is None:
         try:
-            listed = sorted(provider.client().list_models(), key=lambda m: m["id"])
+            listed = sorted(blocking(provider.client().list_models()), key=lambda m: m["id"])
         except UpstreamError as error:
             logger.warning("Model list from %s failed: %s", provider.slug, error.kind)
             failure = error.message

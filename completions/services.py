@@ -7,13 +7,13 @@ before the answer (or a stream's end) goes back; a stream, or a run that holds b
 first written as running before the upstream call.
 """
 
-import queue
-import threading
+import asyncio
+import logging
 import time
-from collections.abc import Callable, Generator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection
@@ -26,12 +26,16 @@ from budgets.services import Reservation, Spent, budget_reserve
 
 from .assembly import StreamAccumulator
 from .client import UpstreamError, UpstreamStream
+from .database_steps import database_step, in_pool_thread
 from .input_rules import storable
+from .io_loop import blocking
 from .leases import run_finished_write, run_running_write
 from .models import Run
 from .providers import ProviderConfig, provider_for_model
 from .schemas import answer_check
 from .validation import stream_requested, validate_chat_request
+
+logger = logging.getLogger(__name__)
 
 # A prompts.TemplateVersion or None: completions sits below prompts, so it cannot name it.
 TemplateVersion = Any
@@ -77,22 +81,45 @@ def _run_new(
     )
 
 
-def _prepare(
+@dataclass
+class StreamItem:
+    """One thing to relay: an upstream chunk (raw data text, parsed, per-choice deltas) or a
+    heartbeat while the upstream is silent."""
+
+    data: str = ""
+    chunk: dict[str, Any] = field(default_factory=dict)
+    deltas: list[dict[str, Any]] = field(default_factory=list)
+    heartbeat: bool = False
+
+
+@dataclass
+class Prepared:
+    """A run that passed every check and holds what it may spend, ready to be sent."""
+
+    run: Run
+    provider: ProviderConfig
+    reservation: Reservation
+    stream: bool
+
+
+def run_prepare(
     *,
     user: User,
     team: Team,
     body: dict[str, Any],
     source: str,
-    provider_slug: str | None,
-    template_version: TemplateVersion,
+    provider_slug: str | None = None,
+    template_version: TemplateVersion = None,
     strict: bool = True,
-) -> tuple[Run, ProviderConfig, Reservation]:
+) -> Prepared:
     """Check everything that can refuse a run before it costs anything: the request, the
     rate limit, the budgets (holding its worst case); the run is written as running if it
-    streams or holds anything (completions/leases.py)."""
+    streams or holds anything (completions/leases.py). Raises ValidationError or
+    LimitExceeded, with nothing logged. Sync: the database steps of a run."""
+    stream = stream_requested(body)  # "yes" or a list body: a 400 here, never a guess
     # The OpenAI-compatible endpoint passes fields it does not know through (strict=False),
     # as SDKs add new ones; our own API names them as probable typos.
-    body = validate_chat_request(body, allow_unknown=not strict)
+    body = validate_chat_request({**body, "stream": stream}, allow_unknown=not strict)
     rate_limit_check(user)
     provider = provider_for_model(body["model"], provider_slug)
     sent = upstream_body(body)
@@ -110,114 +137,91 @@ def _prepare(
             user=user, team=team, body=sent, provider=provider.slug, now=timezone.now()
         ),
     )
-    return run, provider, reservation
+    _release_database_connection()
+    return Prepared(run, provider, reservation, stream)
 
 
-def run_complete(
-    *,
-    user: User,
-    team: Team,
-    body: dict[str, Any],
-    source: str,
-    provider_slug: str | None = None,
-    template_version: TemplateVersion = None,
-    strict: bool = True,
-) -> Run:
-    """A non-streaming completion. Raises ValidationError (nothing logged) or RunFailed."""
-    run, provider, reservation = _prepare(
-        user=user,
-        team=team,
-        body={**body, "stream": False},
-        source=source,
-        provider_slug=provider_slug,
-        template_version=template_version,
-        strict=strict,
-    )
+async def run_send(prepared: Prepared) -> "Run | RunStream":
+    """Call the upstream for a prepared run: a finished Run, or a RunStream to relay once
+    the upstream accepted the stream. Raises RunFailed (logged) if the upstream fails; a
+    caller cancelled while waiting (its client left) leaves a cancelled run."""
     started = time.perf_counter()
-    completion = _call_upstream(run, started, reservation, provider.client().create)
-    _finish(run, completion, started, reservation, status=Run.Status.OK)
+    try:
+        answer = await _upstream_call(prepared)
+    except asyncio.CancelledError:
+        left = UpstreamError("The client left before the answer came.", kind="cancelled")
+        await asyncio.shield(database_step(_failed)(prepared, left, started))
+        raise
+    except Exception as error:
+        raise await database_step(_failed)(prepared, _as_upstream_error(error), started) from None
+    return await database_step(_answered)(prepared, answer, started)
+
+
+async def run_start(**arguments: Any) -> "Run | RunStream":
+    """A completion as the body asks for it (see run_prepare and run_send)."""
+    prepared = await database_step(run_prepare)(**arguments)
+    return await run_send(prepared)
+
+
+def run_start_blocking(**arguments: Any) -> "Run | RunStream":
+    """The same for sync callers (DRF views, template runs, commands, workers): the database
+    steps in the caller's thread, the upstream call on the I/O loop, waited for (a stream's
+    events are then relayed from async code)."""
+    prepared = run_prepare(**arguments)
+    started = time.perf_counter()
+    try:
+        answer = blocking(_upstream_call(prepared))
+    except Exception as error:
+        raise _failed(prepared, _as_upstream_error(error), started) from None
+    return _answered(prepared, answer, started)
+
+
+async def _upstream_call(prepared: Prepared) -> "dict[str, Any] | UpstreamStream":
+    client = prepared.provider.client()
+    if prepared.stream:
+        return await client.open_stream(prepared.run.request)
+    return await client.create(prepared.run.request)
+
+
+def _as_upstream_error(error: Exception) -> UpstreamError:
+    if isinstance(error, UpstreamError):
+        return error
+    # A bug of ours: the run is still logged, and the error logged in full.
+    logger.error("Internal error calling the upstream", exc_info=error)
+    return UpstreamError(f"Internal error: {type(error).__name__}.", kind="internal")
+
+
+def _answered(
+    prepared: Prepared, answer: "dict[str, Any] | UpstreamStream", started: float
+) -> "Run | RunStream":
+    """A whole answer finishes the run; an accepted stream is handed on to be relayed."""
+    run, reservation = prepared.run, prepared.reservation
+    if isinstance(answer, UpstreamStream):
+        return RunStream(run, answer, started, reservation)
+    _finish(run, answer, started, reservation, status=Run.Status.OK)
     return run
 
 
-def run_stream_open(
-    *,
-    user: User,
-    team: Team,
-    body: dict[str, Any],
-    source: str,
-    provider_slug: str | None = None,
-    template_version: TemplateVersion = None,
-    strict: bool = True,
-) -> "RunStream":
-    """Start a streaming completion. Returns once the upstream accepted it; raises
-    ValidationError (nothing logged) or RunFailed (logged) before that."""
-    run, provider, reservation = _prepare(
-        user=user,
-        team=team,
-        body={**body, "stream": True},
-        source=source,
-        provider_slug=provider_slug,
-        template_version=template_version,
-        strict=strict,
-    )
-    started = time.perf_counter()
-    upstream = _call_upstream(run, started, reservation, provider.client().open_stream)
-    return RunStream(run, upstream, started, reservation)
-
-
-def run_start(*, body: dict[str, Any], **arguments: Any) -> "Run | RunStream":
-    """A completion as the body asks for it: a finished Run, or a RunStream to relay."""
-    if stream_requested(body):  # "yes" or a list body: a 400 here, never a guess
-        return run_stream_open(body=body, **arguments)
-    return run_complete(body=body, **arguments)
+def _failed(prepared: Prepared, error: UpstreamError, started: float) -> RunFailed:
+    """The run finished as refused (cancelled if its client left); the exception to raise."""
+    status = Run.Status.CANCELLED if error.kind == "cancelled" else Run.Status.ERROR
+    _finish_error(prepared.run, error, started, prepared.reservation, status=status)
+    return RunFailed(prepared.run, error)
 
 
 def _release_database_connection() -> None:
     """An upstream call may take minutes: hand the connection back (to the pool on PostgreSQL)
     rather than hold it while waiting or relaying, or a few dozen slow calls would take every
     connection from everyone; finishing the run borrows one again. Not inside a transaction
-    (tests wrap each test in one)."""
-    if not connection.in_atomic_block:
+    (tests wrap each test in one), nor in a pool thread, which keeps its own."""
+    if not connection.in_atomic_block and not in_pool_thread():
         connection.close()
 
 
-def _call_upstream(
-    run: Run, started: float, reservation: Reservation, call: Callable[[dict[str, Any]], _Answer]
-) -> _Answer:
-    """`call(run.request)`, holding no database connection meanwhile; a failure finishes the
-    run as an error and raises RunFailed."""
-    _release_database_connection()
-    try:
-        return call(run.request)
-    except UpstreamError as error:
-        _finish_error(run, error, started, reservation)
-        raise RunFailed(run, error) from None
-    except Exception as error:  # a bug of ours: still log the run, then let it surface
-        unexpected = UpstreamError(f"Internal error: {type(error).__name__}.", kind="internal")
-        _finish_error(run, unexpected, started, reservation)
-        raise
-
-
-@dataclass
-class StreamItem:
-    """One thing to relay: an upstream chunk (raw data text, parsed, per-choice deltas) or a
-    heartbeat while the upstream is silent."""
-
-    data: str = ""
-    chunk: dict[str, Any] = field(default_factory=dict)
-    deltas: list[dict[str, Any]] = field(default_factory=list)
-    heartbeat: bool = False
-
-
-_END = object()
-
-
 class RunStream:
-    """Relays an upstream stream and finishes its Run when iteration ends, however it ends.
-
-    A reader thread pulls from the upstream into a queue, so the relaying side can send
-    heartbeats while the upstream is quiet, and can stop the upstream when the client leaves.
-    """
+    """Relays an upstream stream and finishes its Run when iteration ends, however it ends:
+    the upstream finished, broke, or the client went away (cancelled, partial answer kept).
+    While the upstream is quiet, `events` yields heartbeats."""
 
     def __init__(
         self, run: Run, upstream: UpstreamStream, started: float, reservation: Reservation
@@ -230,46 +234,33 @@ class RunStream:
         self.error: UpstreamError | None = None
         self.ttft: float | None = None
 
-    def events(self) -> Generator[StreamItem, None, None]:
-        items: queue.Queue[object] = queue.Queue()  # (data, chunk) pairs, an error, or _END
-        threading.Thread(target=self._pump, args=(items,), daemon=True).start()
+    async def events(self) -> AsyncGenerator[StreamItem, None]:
         status = Run.Status.OK
         try:
             while True:
                 try:
-                    item = items.get(timeout=settings.STREAM_HEARTBEAT_SECONDS)
-                except queue.Empty:
+                    pair = await self.upstream.next(settings.STREAM_HEARTBEAT_SECONDS)
+                except TimeoutError:
                     yield StreamItem(heartbeat=True)
                     continue
-                if item is _END:
-                    break
-                if isinstance(item, UpstreamError):
-                    self.error = item
+                except UpstreamError as error:
+                    self.error = error
                     status = Run.Status.ERROR
                     break
-                data, chunk = cast(tuple[str, dict[str, Any]], item)
+                if pair is None:
+                    break
+                data, chunk = pair
                 deltas = self.accumulator.add(chunk)
                 if self.ttft is None and self.accumulator.started:
                     self.ttft = time.perf_counter() - self.started
                 yield StreamItem(data=data, chunk=chunk, deltas=deltas)
-        except GeneratorExit:
+        except (GeneratorExit, asyncio.CancelledError):
             status = Run.Status.CANCELLED  # the client went away
             raise
         finally:
-            self.upstream.close()
-            self._finish(status)
-
-    def _pump(self, items: queue.Queue[object]) -> None:
-        try:
-            for pair in self.upstream:
-                items.put(pair)
-        except UpstreamError as error:
-            items.put(error)
-        except Exception as error:  # noqa: BLE001 - any breakage ends the stream as an error
-            items.put(UpstreamError(f"Reading the stream failed: {error}", kind="dropped_stream"))
-        else:
-            items.put(_END)
-            self.upstream.release()  # after the relay has the end: never delays the client
+            await self.upstream.close()
+            # Written in a thread that finishes even if this task is cancelled again.
+            await asyncio.shield(database_step(self._finish)(status))
 
     def _finish(self, status: str) -> None:
         run = self.run
@@ -321,8 +312,15 @@ def _finish(
     _save(run, reservation)
 
 
-def _finish_error(run: Run, error: UpstreamError, started: float, reservation: Reservation) -> None:
-    run.status = Run.Status.ERROR
+def _finish_error(
+    run: Run,
+    error: UpstreamError,
+    started: float,
+    reservation: Reservation,
+    *,
+    status: str = Run.Status.ERROR,
+) -> None:
+    run.status = status
     run.error_kind = error.kind
     run.error_message = error.message
     run.http_status = error.status

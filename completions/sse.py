@@ -1,7 +1,7 @@
 """Server-Sent Events framing for responses we stream to clients."""
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 from django.http import StreamingHttpResponse
 
@@ -17,7 +17,8 @@ def sse_event(event: str, data: dict) -> bytes:
     return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
-def sse_response(events: Iterator[bytes]) -> StreamingHttpResponse:
+def sse_response(events: AsyncIterator[bytes]) -> StreamingHttpResponse:
+    """Async: served by the ASGI server's loop, a stream holds no thread while it waits."""
     response = StreamingHttpResponse(events, content_type="text/event-stream")
     for header, value in SSE_HEADERS.items():
         response[header] = value

@@ -2,6 +2,7 @@
 are made safe to show: every upstream text that reaches a user, a log or Run.error_message
 passes through `UpstreamError`, which redacts key material from it."""
 
+import json
 import re
 
 REDACTED = "[redacted]"
@@ -46,3 +47,19 @@ class UpstreamError(Exception):
         # connection, bad_response, dropped_stream, redirect, upstream_error
         self.status = status
         self.retry_after = retry_after
+
+
+def error_text(text: str) -> str:
+    """The human part of an error body: OpenAI's error.message, else the whole text."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict) and isinstance(message := error.get("message"), str):
+            return message
+        for key in ("error", "message", "detail"):
+            if isinstance(value := body.get(key), str):
+                return value
+    return text

@@ -1,9 +1,9 @@
 """Gunicorn settings for `make run` and production (override any with GUNICORN_CMD_ARGS).
 
-Threads, not processes, carry concurrency: a streamed completion holds its thread while it
-relays the upstream (no database connection meanwhile), so each worker gets many cheap
-threads. 2 workers x 128 threads hold 256 open streams; add workers (WEB_CONCURRENCY) for
-CPU, threads (GUNICORN_THREADS) for more open streams.
+Each worker is one process running an event loop (uvicorn, playground/workers.py): a call
+waiting on the upstream holds no thread and no database connection, so one worker holds
+thousands of open calls and streams; its CPU is the limit. One worker per core
+(WEB_CONCURRENCY, default 2). README "Serving" has the figures and the pool size it needs.
 """
 
 import os
@@ -14,12 +14,11 @@ import environ
 # The same .env as the settings (real environment variables still win).
 environ.Env.read_env(Path(__file__).resolve().parent.parent / ".env")
 
-worker_class = "gthread"
+worker_class = "playground.workers.ServerWorker"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "128"))
+# A worker that has not checked in with the master for this long is restarted.
 timeout = 120
-# On a stop, requests in flight get this long to finish.
+# On a stop, requests in flight get this long to finish (see playground/workers.py).
 graceful_timeout = 30
 keepalive = 5
 accesslog = "-"
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'

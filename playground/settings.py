@@ -52,10 +52,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The first three run in the server's mode (async over ASGI): /v1 reaches its async
+    # views without a trip to a thread, with Django's security checks applied in line.
     "completions.middleware.ServerOverheadMiddleware",
-    "django.middleware.security.SecurityMiddleware",
     "playground.input_checks.UnstorableInputMiddleware",
     "completions.middleware.OpenAIEndpointMiddleware",  # /v1/ needs nothing below
+    "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -69,7 +71,6 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "playground.urls"
-WSGI_APPLICATION = "playground.wsgi.application"
 ASGI_APPLICATION = "playground.asgi.application"
 
 TEMPLATES = [
@@ -296,6 +297,10 @@ UPSTREAM_MAX_RETRIES = env.int("UPSTREAM_MAX_RETRIES", default=2)
 UPSTREAM_BACKOFF_SECONDS = env.float("UPSTREAM_BACKOFF_SECONDS", default=0.5)
 UPSTREAM_RETRY_AFTER_MAX = env.float("UPSTREAM_RETRY_AFTER_MAX", default=10.0)
 # While waiting for a slow first token, send an SSE comment this often to keep proxies open.
+# Threads per served process that run /v1's database steps, each keeping its connection
+# (completions/database_steps.py): the connections /v1 needs per process, whatever the
+# number of calls in flight.
+DATABASE_STEP_THREADS = env.int("DATABASE_STEP_THREADS", default=4)
 STREAM_HEARTBEAT_SECONDS = env.float("STREAM_HEARTBEAT_SECONDS", default=15.0)
 # A run in progress holds a lease that the process serving it renews every third of this; a
 # run whose process was killed is marked interrupted, and its budget holds released, by a

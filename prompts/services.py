@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import Team, User
 from accounts.services import request_team_resolve
 from completions.models import Run
-from completions.services import RunStream, run_start
+from completions.services import RunStream, run_start_blocking
 from completions.validation import validate_chat_request
 from completions.variables import render_messages, resolve_values, variables_in
 
@@ -301,4 +301,4 @@ def template_run(
         provider_slug=overrides.get("provider"),
         template_version=version,
     )
-    return run_start(**arguments)
+    return run_start_blocking(**arguments)

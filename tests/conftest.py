@@ -10,7 +10,7 @@ import pytest
 
 from accounts import services
 from accounts.models import Role
-from tests.helpers import PASSWORD, UPSTREAM_KEY, api_client_for, make_run
+from tests.helpers import PASSWORD, UPSTREAM_KEY, LiveSite, api_client_for, make_run
 
 
 def pytest_configure(config):
@@ -116,6 +116,16 @@ def api():
     CSRF checks are off in these clients; tests/accounts/test_tokens.py covers CSRF itself.
     """
     return api_client_for
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """The site served over ASGI in this process (tests.helpers.LiveSite), in place of
+    pytest-django's WSGI server of the same name, whose helper still gives each test using
+    it a transactional database."""
+    site = LiveSite()
+    yield site
+    site.stop()
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import requests
+from asgiref.sync import async_to_sync
 from rest_framework.test import APIClient
 
 from completions.models import Run
@@ -66,8 +67,29 @@ def post(client, body):
     return client.post("/api/completions/", body, format="json")
 
 
+def streamed(response) -> bytes:
+    """A streaming response's whole body. The pipeline's streams are async iterators, which
+    the test client hands over as they are: read here on a loop of their own."""
+    if not response.is_async:
+        return b"".join(response.streaming_content)
+
+    async def read() -> bytes:
+        return b"".join([part async for part in response.streaming_content])
+
+    return async_to_sync(read)()
+
+
+def relayed(stream) -> list:
+    """Every item of a RunStream (completions.services), relayed to the end."""
+
+    async def read() -> list:
+        return [item async for item in stream.events()]
+
+    return async_to_sync(read)()
+
+
 def sse_events(response) -> list[tuple[str, dict]]:
-    text = b"".join(response.streaming_content).decode()
+    text = streamed(response).decode()
     events = []
     for block in text.split("\n\n"):
         lines = block.strip().splitlines()
@@ -152,23 +174,42 @@ def wait_for(condition, timeout: float = 5.0) -> None:
         time.sleep(0.02)
 
 
-@contextmanager
-def server_threads_finish(timeout: float = 10.0):
-    """Around a client that hangs up on the live server: afterwards, wait until the request
-    threads started meanwhile have finished (they close their database connections last),
-    so none outlives the test. Threads kept alive by other clients' keep-alive are left be."""
-    before = set(threading.enumerate())
-    yield
+class LiveSite:
+    """The site over ASGI for tests that need a real server in this process, on the test
+    database: uvicorn in a thread, as production serves it (streams relayed as they come, a
+    client that leaves noticed at once). It replaces pytest-django's WSGI live server under
+    the same fixture name, `live_server`. No lifespan: upstream calls run on the test
+    process's own I/O loop, and no lease keeper starts (tests run the leases themselves)."""
 
-    def done() -> bool:
-        return not any(
-            thread not in before
-            and thread.is_alive()
-            and thread.name.endswith("(process_request_thread)")
-            for thread in threading.enumerate()
+    def __init__(self) -> None:
+        import uvicorn
+        from django.test.utils import modify_settings
+
+        from playground.asgi import application
+
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        config = uvicorn.Config(application, lifespan="off", log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [sock]}, name="live-site", daemon=True
         )
+        self.thread.start()
+        wait_for(lambda: self.server.started, timeout=10)
+        # pytest-django's _live_server_helper turns this on for each test that uses it.
+        self._live_server_modified_settings = modify_settings(ALLOWED_HOSTS={"append": "127.0.0.1"})
 
-    wait_for(done, timeout)
+    def idle(self) -> bool:
+        """No request in flight (each finishes its run, and its database work, first)."""
+        return not self.server.server_state.tasks
+
+    def stop(self) -> None:
+        from completions.database_steps import steps_pool_close
+
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        steps_pool_close()  # /v1's database connections, before the test database goes
 
 
 # Browser pages (tests/browser/conftest.py holds the browser and page fixtures)
@@ -220,6 +261,16 @@ def _answers(url: str) -> bool:
 
 
 SERVED_PASSWORD = "served-pass-123"  # served_site's user "served"
+# The served site's database and static files, its user "served" and a token with the "run"
+# scope (printed last).
+SERVED_SETUP = f"""
+from django.core.management import call_command
+from accounts.services import token_create, user_signup
+call_command("migrate", interactive=False, verbosity=0)
+call_command("collectstatic", interactive=False, verbosity=0)  # DEBUG off: from staticfiles/
+user = user_signup(username="served", email="served@example.com", password="{SERVED_PASSWORD}")
+print(token_create(user=user, name="served")[1])
+"""
 
 
 @contextmanager
@@ -250,21 +301,13 @@ def served_site(
         "LOG_LEVEL": "WARNING",
         **extra,
     }
-    _manage("migrate", "--noinput", "-v0", env=env)
-    _manage("collectstatic", "--noinput", "-v0", env=env)  # DEBUG off: served from staticfiles/
-    _manage(
-        "shell",
-        "-c",
-        "from accounts.services import user_signup; user_signup(username='served', "
-        f"email='served@example.com', password='{SERVED_PASSWORD}')",
-        env=env,
-    )
-    token = _manage("create_token", "served", env=env).strip()
+    # One Django start-up for the whole set-up, not one per command (each costs ~1 s).
+    token = _manage("shell", "-c", SERVED_SETUP, env=env).strip().splitlines()[-1]
     port = free_port()
     server = subprocess.Popen(  # noqa: S603 - gunicorn from this venv, fixed arguments
         [
             str(Path(sys.executable).parent / "gunicorn"),
-            "playground.wsgi",
+            "playground.asgi:application",
             "--config",
             "playground/gunicorn.conf.py",
             "--bind",

@@ -3,8 +3,10 @@
 import json
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
+from accounts.services import token_create
 from completions.models import Run
 from demo.fake_upstream import Behaviour
 from tests.helpers import UPSTREAM_KEY, chat, log_in, screenshot, wait_for
@@ -206,10 +208,17 @@ def test_view_code_shows_placeholder_never_the_key(playground):
     screenshot(page, "playground-view-code")
 
 
-def test_history_reopens_a_run_in_the_playground(playground, api, alice):
-    api(alice).post(
-        "/api/completions/", chat(seed=42, max_tokens=33, temperature=1.1), format="json"
+def test_history_reopens_a_run_in_the_playground(playground, live_server, alice):
+    # Over HTTP: this thread runs Playwright's event loop, so the test client cannot call
+    # the pipeline from it.
+    _, secret = token_create(user=alice, name="script")
+    answer = requests.post(
+        f"{live_server.url}/api/completions/",
+        json=chat(seed=42, max_tokens=33, temperature=1.1),
+        headers={"Authorization": f"Bearer {secret}"},
+        timeout=10,
     )
+    assert answer.status_code == 200
     page = playground
     page.goto("/runs/")
     page.get_by_role("link", name="Open in playground").first.click()

@@ -15,8 +15,8 @@ from tests.helpers import (
     api_client_for,
     chat,
     post,
-    server_threads_finish,
     sse_events,
+    streamed,
     token_client,
     wait_for,
 )
@@ -236,21 +236,21 @@ def test_client_leaving_mid_stream_logs_cancelled_run_with_partial_content(
     """A real WSGI server and a real client that hangs up after three deltas."""
     upstream.chunk_delay = 0.02
     _, secret = token_create(user=alice, name="script")
-    with server_threads_finish():
-        relayed = []
-        with requests.post(
-            f"{live_server.url}/api/completions/",
-            json=chat(stream=True),
-            headers={"Authorization": f"Bearer {secret}"},
-            stream=True,
-            timeout=5,
-        ) as response:
-            for line in response.iter_lines():
-                if line.startswith(b"data: ") and b'"content"' in line:
-                    relayed.append(json.loads(line[6:])["content"])
-                if len(relayed) == 3:
-                    break
-        wait_for(lambda: Run.objects.filter(status="running").count() == 0)
+    relayed = []
+    with requests.post(
+        f"{live_server.url}/api/completions/",
+        json=chat(stream=True),
+        headers={"Authorization": f"Bearer {secret}"},
+        stream=True,
+        timeout=5,
+    ) as response:
+        for line in response.iter_lines():
+            if line.startswith(b"data: ") and b'"content"' in line:
+                relayed.append(json.loads(line[6:])["content"])
+            if len(relayed) == 3:
+                break
+    wait_for(lambda: Run.objects.filter(status="running").count() == 0)
+    wait_for(live_server.idle)  # the request has finished its run
     run = Run.objects.get()
     assert run.status == "cancelled"
     assert run.content.startswith("".join(relayed))
@@ -262,7 +262,7 @@ def test_client_leaving_mid_stream_logs_cancelled_run_with_partial_content(
 def test_heartbeat_sent_while_first_token_is_slow(api, alice, upstream, settings):
     settings.STREAM_HEARTBEAT_SECONDS = 0.05
     upstream.first_token_delay = 0.3
-    text = b"".join(post(api(alice), chat(stream=True)).streaming_content).decode()
+    text = streamed(post(api(alice), chat(stream=True))).decode()
     assert ": keep-alive" in text
     assert text.rstrip().split("\n")[-2] == "event: done"
 

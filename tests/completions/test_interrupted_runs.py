@@ -19,7 +19,7 @@ from budgets.models import Budget, BudgetWindow
 from budgets.services import budget_reserve, worst_case_tokens
 from completions.leases import run_leases_renew, runs_interrupted_reap
 from completions.models import Run
-from completions.services import run_complete, run_stream_open
+from completions.services import run_start_blocking
 from demo.fake_upstream import Behaviour
 from tests.helpers import (
     MODEL,
@@ -27,6 +27,7 @@ from tests.helpers import (
     chat,
     gunicorn_workers,
     make_run,
+    relayed,
     served_database,
     served_login,
     served_site,
@@ -48,7 +49,9 @@ def window(budget) -> BudgetWindow:
 
 
 def open_stream(user):
-    return run_stream_open(user=user, team=user.personal_team, body=SMALL, source="api")
+    return run_start_blocking(
+        user=user, team=user.personal_team, body={**SMALL, "stream": True}, source="api"
+    )
 
 
 def after_the_lease():
@@ -62,7 +65,7 @@ def test_a_stream_is_written_running_with_its_holds_and_a_lease(alice):
     state = window(budget)
     assert run.status == Run.Status.RUNNING and run.lease_expires_at > timezone.now()
     assert run.holds == [[state.pk, str(WORST), "tokens"]] and state.reserved == WORST
-    list(stream.events())
+    relayed(stream)
     run.refresh_from_db()
     assert (run.status, run.holds, run.lease_expires_at) == (Run.Status.OK, [], None)
     assert window(budget).reserved == 0
@@ -75,7 +78,7 @@ def runs_while_the_upstream_holds(user, upstream) -> list[Run]:
 
     def call() -> None:
         try:
-            run_complete(user=user, team=user.personal_team, body=SMALL, source="api")
+            run_start_blocking(user=user, team=user.personal_team, body=SMALL, source="api")
         finally:
             connection.close()
 
@@ -122,7 +125,7 @@ def test_a_run_reaped_while_its_process_lived_keeps_its_outcome_not_a_second_set
     budget = team_budget(alice.personal_team)
     stream = open_stream(alice)
     runs_interrupted_reap(now=after_the_lease())  # its process stalled past the lease
-    list(stream.events())  # ...and then finished the stream
+    relayed(stream)  # ...and then finished the stream
     run = Run.objects.get(pk=stream.run.pk)
     assert run.status == Run.Status.OK and run.content
     state = window(budget)
@@ -134,7 +137,7 @@ def test_the_serving_process_renews_the_leases_of_its_runs_in_flight(alice):
     Run.objects.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
     assert run_leases_renew() == 1
     assert runs_interrupted_reap() == 0
-    list(stream.events())
+    relayed(stream)
     assert run_leases_renew() == 0  # finished: no longer renewed
 
 
@@ -232,7 +235,8 @@ def test_a_served_run_whose_worker_is_killed_is_interrupted_and_its_holds_releas
 
         body = {"model": MODEL, "messages": [{"role": "user", "content": "Hi"}], "stream": True}
         stream = v1.post(f"{site}/v1/chat/completions", json=body, stream=True, timeout=30)
-        assert next(stream.iter_lines()).startswith(b"data: ")  # relaying
+        lines = stream.iter_lines()  # kept: a dropped iterator closes the connection
+        assert next(lines).startswith(b"data: ")  # relaying
         caller = threading.Thread(target=_call_ignoring_failure, args=(v1, site))
         caller.start()
         try:

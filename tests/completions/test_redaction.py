@@ -10,7 +10,7 @@ from accounts.services import token_create
 from completions.models import Run
 from completions.upstream_error import redact
 from demo.fake_upstream import Behaviour
-from tests.helpers import UPSTREAM_KEY, chat, post
+from tests.helpers import UPSTREAM_KEY, chat, post, streamed
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def test_echoed_key_is_redacted_on_api(case, api, alice, upstream, caplog, setti
     upstream.script(behaviour)
     with caplog.at_level(logging.DEBUG):
         response = post(api(alice), chat(stream=stream))
-        body = b"".join(response.streaming_content) if stream and response.streaming else None
+        body = streamed(response) if stream and response.streaming else None
     shown = (body or response.content).decode()
     assert "[redacted]" in shown
     assert_no_key_material(shown)

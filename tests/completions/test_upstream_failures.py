@@ -6,7 +6,7 @@ import pytest
 
 from completions.models import Run
 from demo.fake_upstream import Behaviour
-from tests.helpers import UPSTREAM_KEY, chat, post, sse_events
+from tests.helpers import UPSTREAM_KEY, chat, post, sse_events, streamed
 
 pytestmark = pytest.mark.django_db
 
@@ -165,7 +165,7 @@ def test_the_key_never_reaches_any_response_or_log(api, alice, upstream, caplog)
     with caplog.at_level(logging.DEBUG):
         bodies = [
             post(api(alice), chat()).content,
-            b"".join(post(api(alice), chat(stream=True)).streaming_content),
+            streamed(post(api(alice), chat(stream=True))),
             api(alice).get("/api/models/").content,
             api(alice).get("/api/runs/").content,
         ]

@@ -7,7 +7,7 @@ import requests
 from accounts.services import token_create
 from budgets.models import Budget
 from completions.models import Run
-from tests.helpers import server_threads_finish, wait_for
+from tests.helpers import streamed, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -77,18 +77,18 @@ def test_budget_refusal_is_insufficient_quota(client, auth, alice):
 def test_a_client_leaving_mid_stream_leaves_exactly_one_run(live_server, alice, upstream):
     upstream.chunk_delay = 0.02
     _, secret = token_create(user=alice, name="wire")
-    with server_threads_finish():
-        with requests.post(
-            f"{live_server.url}/v1/chat/completions",
-            json={**BODY, "stream": True},
-            headers={"Authorization": f"Bearer {secret}"},
-            stream=True,
-            timeout=10,
-        ) as response:
-            for count, _line in enumerate(response.iter_lines()):
-                if count >= 6:
-                    break
-        wait_for(lambda: not Run.objects.filter(status="running").exists())
+    with requests.post(
+        f"{live_server.url}/v1/chat/completions",
+        json={**BODY, "stream": True},
+        headers={"Authorization": f"Bearer {secret}"},
+        stream=True,
+        timeout=10,
+    ) as response:
+        for count, _line in enumerate(response.iter_lines()):
+            if count >= 6:
+                break
+    wait_for(lambda: not Run.objects.filter(status="running").exists())
+    wait_for(live_server.idle)  # the request has finished its run
     run = Run.objects.get()
     assert run.status == "cancelled" and run.source == "openai" and run.content
 
@@ -97,7 +97,7 @@ def test_stream_ends_with_done(client, auth):
     response = client.post(
         "/v1/chat/completions", {**BODY, "stream": True}, content_type="application/json", **auth
     )
-    text = b"".join(response.streaming_content).decode()
+    text = streamed(response).decode()
     assert text.endswith("data: [DONE]\n\n")
     chunks = [json.loads(line[6:]) for line in text.split("\n\n") if line.startswith("data: {")]
     assert all(chunk["object"] == "chat.completion.chunk" for chunk in chunks)
@@ -121,4 +121,4 @@ def test_whole_answers_say_their_length_and_streams_do_not(client, auth):
         "/v1/chat/completions", {**BODY, "stream": True}, content_type="application/json", **auth
     )
     assert not stream.has_header("Content-Length")
-    b"".join(stream.streaming_content)
+    streamed(stream)
