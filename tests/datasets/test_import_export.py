@@ -2,7 +2,6 @@
 exporting them back, streamed: what is exported imports again unchanged."""
 
 import json
-import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -156,12 +155,10 @@ def test_ten_thousand_rows_import_page_and_export(api, alice, acme):
     text = "question,expected,tags\n" + "".join(
         f'Question number {n}?,Answer {n},"t{n % 7}, bulk"\n' for n in range(10_000)
     )
-    started = time.perf_counter()
     response = upload(api, alice, dataset, text)
     assert response.status_code == 201 and response.json() == {"added": 10_000}
     last = api(alice).get(f"/api/datasets/{dataset.pk}/items/?page=200").json()
     assert last["count"] == 10_000
     assert last["results"][-1]["variables"] == {"question": "Question number 9999?"}
     exported = export(api, alice, dataset, "csv")
-    assert exported.count("\n") == 10_001
-    assert time.perf_counter() - started < 10  # about 2 s on a small machine
+    assert exported.count("\n") == 10_001  # how long it takes: make bench-datasets
