@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 # Type checking, configured in pyproject.toml; DEBUG=true lets the settings load without a .env.
 MYPY := DEBUG=true $(VENV)/bin/mypy
 
-.PHONY: install run dev test lint format local-model bench-completions bench-usage bench-openai bench-kill bench-serving clean
+.PHONY: install run dev test lint format local-model bench-completions bench-usage bench-openai bench-kill bench-serving bench-datasets clean
 
 # Create .venv and install the project with its dev/test extras; quick when nothing changed.
 install: $(VENV)/.installed .env
@@ -70,6 +70,10 @@ bench-kill: install
 # A thousand calls in flight: a 2 s upstream, 500 paced streams, Redis off and on.
 bench-serving: install
 	$(PY) bench/thousand_calls.py
+
+# A 10,000-item dataset imported, paged and exported (SQLite; --database-url for PostgreSQL).
+bench-datasets: install
+	$(PY) bench/dataset_import.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -60,6 +60,7 @@ class Scope(models.TextChoices):
     RUN = "run", "Run completions and templates, read your runs"
     USAGE = "usage", "Read usage and budgets"
     TEMPLATES = "templates", "Create, edit and delete templates"
+    DATASETS = "datasets", "Create, edit, import and delete datasets and their items"
     MANAGE = "manage", "Manage teams, members, invite links, budgets and tokens"
 
 

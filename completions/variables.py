@@ -87,3 +87,32 @@ def render_messages(messages: list[dict], values: dict[str, str]) -> list[dict]:
             ]
         rendered.append(message)
     return rendered
+
+
+def values_from_rendered(messages: list[dict], rendered: list[dict]) -> dict[str, str] | None:
+    """The values `render_messages(messages, values)` was given to make `rendered` (render's
+    inverse: runs keep the request they sent, not the values), or None when `rendered` is not
+    a rendering of `messages`. Where placeholders touch, the split is one of the possible."""
+    texts, rendered_texts = list(_texts(messages)), list(_texts(rendered))
+    if len(messages) != len(rendered) or len(texts) != len(rendered_texts):
+        return None
+    values: dict[str, str] = {}
+    for text, result in zip(texts, rendered_texts, strict=True):
+        pattern, seen, at = [], set(values), 0
+        for match in PLACEHOLDER.finditer(text):
+            pattern.append(re.escape(text[at : match.start()]))
+            name = match.group(1)
+            if name is None:
+                pattern.append(re.escape("{{"))
+            elif name in seen:
+                pattern.append(f"(?P={name})" if name not in values else re.escape(values[name]))
+            else:
+                pattern.append(f"(?P<{name}>.*?)")
+                seen.add(name)
+            at = match.end()
+        pattern.append(re.escape(text[at:]))
+        found = re.fullmatch("".join(pattern), result, flags=re.DOTALL)
+        if found is None:
+            return None
+        values.update(found.groupdict())
+    return values

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "completions",
     "prompts",
     "usage",
+    "datasets",
 ]
 
 MIDDLEWARE = [
@@ -238,6 +239,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Templates' visibility has three choices, datasets' two: each its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "TemplateVisibilityEnum": "prompts.models.Visibility",
+        "DatasetVisibilityEnum": "datasets.models.Visibility",
+    },
 }
 
 # Accounts, teams and tokens
@@ -256,6 +262,10 @@ PASSWORD_RESETS_PER_IP = env.int("PASSWORD_RESETS_PER_IP", default=10)
 # Upstream (the default provider). Without a key Octoplay runs in demo mode.
 OCTOPUSX_BASE_URL = env.str("OCTOPUSX_BASE_URL", default="https://octopusx.ai/v1")
 OCTOPUSX_API_KEY = env.str("OCTOPUSX_API_KEY", default="")
+
+# Dataset imports (datasets/imports.py): the largest file and the most items one import adds.
+DATASET_IMPORT_MAX_BYTES = env.int("DATASET_IMPORT_MAX_BYTES", default=20_000_000)
+DATASET_IMPORT_MAX_ITEMS = env.int("DATASET_IMPORT_MAX_ITEMS", default=50_000)
 
 # Usage and limits
 USAGE_CURRENCY = env.str("USAGE_CURRENCY", default="USD")

@@ -14,6 +14,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("prompts.api_urls")),
     path("", include("budgets.api_urls")),
     path("", include("usage.api_urls")),
+    path("", include("datasets.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path(
         "docs/",
@@ -34,6 +35,7 @@ urlpatterns = [
     path("playground/", views.playground_page, name="playground"),
     path("runs/", include("completions.urls")),
     path("templates/", include("prompts.urls")),
+    path("datasets/", include("datasets.urls")),
     path("", include("usage.urls")),
     path("accounts/", include(account_patterns)),
     path("teams/", include(team_patterns)),

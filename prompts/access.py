@@ -33,24 +33,48 @@ class TemplateAccess:
         return self.can_edit and (name not in PROTECTED_LABELS or self.is_manager)
 
 
-def template_access(user, template: PromptTemplate) -> TemplateAccess:
+@dataclass(frozen=True)
+class TeamStanding:
+    """Where a user stands, now, towards something a team owns that one of them created."""
+
+    role: str | None  # None: not a member (or not logged in)
+    is_author: bool  # authorship counts only while the author is still a member
+
+    @property
+    def is_member(self) -> bool:
+        return self.role is not None
+
+    @property
+    def is_manager(self) -> bool:
+        return role_can_manage(self.role)
+
+    def sees(self, visibility: str) -> bool:
+        """The private/team rule: private is the author's alone; anything shared (team, link)
+        every member sees. (Datasets share it: datasets.access.)"""
+        return self.is_author or (visibility != Visibility.PRIVATE and self.is_member)
+
+
+def team_standing(user, *, team_id, author_id) -> TeamStanding:
+    """One query: the user's role in the team as it is now."""
     role = None
     if user.is_authenticated:
         role = (
-            Membership.objects.filter(team_id=template.team_id, user=user)
+            Membership.objects.filter(team_id=team_id, user=user)
             .values_list("role", flat=True)
             .first()
         )
-    is_member = role is not None
-    is_author = is_member and template.created_by_id == user.pk
+    return TeamStanding(role=role, is_author=role is not None and author_id == user.pk)
+
+
+def template_access(user, template: PromptTemplate) -> TemplateAccess:
+    standing = team_standing(user, team_id=template.team_id, author_id=template.created_by_id)
     shared = template.visibility != Visibility.PRIVATE
-    can_view = is_author or (shared and is_member) or template.visibility == Visibility.LINK
-    is_manager = role_can_manage(role)
+    can_view = standing.sees(template.visibility) or template.visibility == Visibility.LINK
     return TemplateAccess(
         can_view=can_view,
         can_run=can_view and user.is_authenticated,
-        can_edit=is_author or (shared and is_manager),
-        is_manager=is_manager,
+        can_edit=standing.is_author or (shared and standing.is_manager),
+        is_manager=standing.is_manager,
     )
 
 

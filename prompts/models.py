@@ -17,15 +17,21 @@ class Visibility(models.TextChoices):
     LINK = "link", "Link — anyone with the link can view"
 
 
+def seen_by_member(user) -> Q:
+    """The private/team rule of prompts.access.TeamStanding.sees as a filter, for lists: in
+    the teams the user is in now, their own and the non-private. For any model with `team`,
+    `created_by` and `visibility` (datasets share it)."""
+    mine_or_shared = Q(created_by=user) | ~Q(visibility=Visibility.PRIVATE)
+    return mine_or_shared & Q(team__memberships__user=user)
+
+
 class TemplateQuerySet(models.QuerySet):
     def visible_to(self, user) -> "TemplateQuerySet":
-        """What a user may list: in the teams they are in now, their own templates and the
-        non-private ones (the same rule as prompts.access). Link templates of other teams are
-        reachable by their link only, never listed."""
+        """What a user may list (seen_by_member). Link templates of other teams are reachable
+        by their link only, never listed."""
         if not user.is_authenticated:
             return self.none()
-        mine_or_shared = Q(created_by=user) | Q(visibility__in=[Visibility.TEAM, Visibility.LINK])
-        return self.filter(mine_or_shared, team__memberships__user=user).distinct()
+        return self.filter(seen_by_member(user)).distinct()
 
 
 class PromptTemplate(models.Model):

@@ -23,6 +23,7 @@ from asgiref.sync import async_to_sync
 from rest_framework.test import APIClient
 
 from completions.models import Run
+from datasets.models import Dataset
 from prompts.models import PromptTemplate
 from tests.samples import PROMPT
 
@@ -115,6 +116,18 @@ def create_template(api, user, team, name="Explainer", visibility="team", **extr
     response = api(user).post("/api/templates/", body, format="json")
     assert response.status_code == 201, response.json()
     return PromptTemplate.objects.get(pk=response.json()["id"])
+
+
+def create_dataset(api, user, team, name="Questions", visibility="team", items=()):
+    """A dataset made through the API, with `items` (contents) added one by one."""
+    body = {"name": name, "team_id": str(team.pk), "visibility": visibility}
+    response = api(user).post("/api/datasets/", body, format="json")
+    assert response.status_code == 201, response.json()
+    dataset = Dataset.objects.get(pk=response.json()["id"])
+    for item in items:
+        added = api(user).post(f"/api/datasets/{dataset.pk}/items/", item, format="json")
+        assert added.status_code == 201, added.json()
+    return dataset
 
 
 def make_run(

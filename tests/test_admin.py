@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from completions.models import Run
-from tests.helpers import chat, create_template, post
+from tests.helpers import chat, create_dataset, create_template, post
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +21,7 @@ def populated(api, alice, acme):
     api(alice).post("/api/tokens/", {"name": "t"}, format="json")
     post(api(alice), chat())
     assert Run.objects.exists()
+    create_dataset(api, alice, acme, items=[{"variables": {"topic": "tides"}}])
 
 
 def test_every_registered_model_has_working_admin_pages(client, staff, populated):

@@ -26,6 +26,7 @@ from schemathesis.core.parameters import ParameterLocation
 from accounts import services
 from accounts.models import Scope
 from budgets.services import budget_create
+from datasets.services import dataset_create, item_add
 from prompts.services import template_create, template_label_set
 from tests.helpers import make_run
 from tests.samples import PROMPT
@@ -102,6 +103,8 @@ def world(alice, acme, in_process):
         actor=alice, team=acme, metric="tokens", limit=Decimal(10**9), period="monthly"
     )
     run = make_run(alice, acme, timezone.now())
+    dataset = dataset_create(user=alice, team=acme, name="Questions")
+    item = item_add(user=alice, dataset=dataset, data={"variables": {"topic": "tides"}})
     return {
         "headers": {"Authorization": f"Bearer {secret}"},
         "path": {
@@ -114,6 +117,8 @@ def world(alice, acme, in_process):
             "number": 1,
             "name": "production",
             "run_id": str(run.pk),
+            "dataset_id": str(dataset.pk),
+            "item_id": str(item.pk),
         },
     }
 

@@ -20,7 +20,7 @@ from tests.helpers import token_client
 
 pytestmark = pytest.mark.django_db
 
-RUN, USAGE, TEMPLATES, MANAGE = Scope.values
+RUN, USAGE, TEMPLATES, DATASETS, MANAGE = Scope.values
 
 EXPECTED = {
     ("api_me", "GET"): RUN,
@@ -62,6 +62,22 @@ EXPECTED = {
     ("api_team_budget", "DELETE"): MANAGE,
     ("api_usage", "GET"): USAGE,
     ("api_usage_csv", "GET"): USAGE,
+    ("api_datasets", "GET"): RUN,
+    ("api_datasets", "POST"): DATASETS,
+    ("api_dataset", "GET"): RUN,
+    ("api_dataset", "PATCH"): DATASETS,
+    ("api_dataset", "DELETE"): DATASETS,
+    ("api_dataset_items", "GET"): RUN,
+    ("api_dataset_items", "POST"): DATASETS,
+    ("api_dataset_item", "GET"): RUN,
+    ("api_dataset_item", "PATCH"): DATASETS,
+    ("api_dataset_item", "DELETE"): DATASETS,
+    ("api_dataset_item_revisions", "GET"): RUN,
+    ("api_dataset_item_duplicate", "POST"): DATASETS,
+    ("api_dataset_item_from_run", "POST"): DATASETS,
+    ("api_dataset_import", "POST"): DATASETS,
+    ("api_dataset_export_csv", "GET"): RUN,
+    ("api_dataset_export_jsonl", "GET"): RUN,
 }
 # Public descriptions of the API, and the JSON 404 for any other /api/ URL: no token involved.
 NOT_SCOPED = {"api_schema", "api_docs", "api_not_found"}
@@ -250,6 +266,7 @@ def test_tokens_page_checks_only_run_and_creates_the_scopes_ticked(client, alice
         (RUN, True),
         (USAGE, False),
         (TEMPLATES, False),
+        (DATASETS, False),
         (MANAGE, False),
     ]
     team = alice.personal_team
