@@ -139,9 +139,9 @@ def octoplay(
 
 
 @contextmanager
-def gunicorn(app: str, env: dict, *, ready_path: str = "/healthz"):
-    """`app` under gunicorn with Octoplay's own configuration, as `make run` serves it,
-    stopped gracefully (SIGTERM) on exit; yields its base URL."""
+def gunicorn(app: str, env: dict, *, ready_path: str = "/healthz", args: tuple[str, ...] = ()):
+    """`app` under gunicorn with Octoplay's own configuration, as `make run` serves it (more
+    `args` override it), stopped gracefully (SIGTERM) on exit; yields its base URL."""
     port = free_port()
     server = subprocess.Popen(
         [
@@ -153,6 +153,7 @@ def gunicorn(app: str, env: dict, *, ready_path: str = "/healthz"):
             f"127.0.0.1:{port}",
             "--access-logfile",
             "/dev/null",
+            *args,
         ],
         cwd=ROOT,
         env=env,
@@ -169,9 +170,13 @@ def gunicorn(app: str, env: dict, *, ready_path: str = "/healthz"):
 
 @contextmanager
 def floor_proxy(upstream_base: str, *, workers: int = 2):
-    """bench/floor_proxy.py under the same gunicorn as Octoplay; yields its /v1 base URL."""
+    """bench/floor_proxy.py (WSGI, `requests`) under gunicorn's threads, as Octoplay was served
+    before issue 14; yields its /v1 base URL."""
     env = dict(os.environ, FLOOR_UPSTREAM=upstream_base, WEB_CONCURRENCY=str(workers))
-    with gunicorn("bench.floor_proxy:application", env, ready_path="/v1/models") as base:
+    threads = ("--worker-class", "gthread", "--threads", "128")
+    with gunicorn(
+        "bench.floor_proxy:application", env, ready_path="/v1/models", args=threads
+    ) as base:
         yield f"{base}/v1"
 
 

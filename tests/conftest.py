@@ -10,7 +10,8 @@ import pytest
 
 from accounts import services
 from accounts.models import Role
-from tests.helpers import PASSWORD, UPSTREAM_KEY, LiveSite, api_client_for, make_run
+from tests.helpers import PASSWORD, UPSTREAM_KEY, api_client_for, make_run
+from tests.served import LiveSite
 
 
 def pytest_configure(config):
@@ -120,7 +121,7 @@ def api():
 
 @pytest.fixture(scope="session")
 def live_server():
-    """The site served over ASGI in this process (tests.helpers.LiveSite), in place of
+    """The site served over ASGI in this process (tests.served.LiveSite), in place of
     pytest-django's WSGI server of the same name, whose helper still gives each test using
     it a transactional database."""
     site = LiveSite()

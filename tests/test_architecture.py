@@ -73,9 +73,9 @@ def test_no_module_is_longer_than_one_reading(package):
 
 
 def test_tests_share_through_helpers_and_fixtures_only():
-    """Tests share plain helpers through tests/helpers.py (data through tests/samples.py) and
-    fixtures through conftest.py files, never by importing another test module, a conftest
-    or bench/ (whose harness is not the tests' to lean on)."""
+    """Tests share plain helpers through tests/helpers.py and tests/served.py (data through
+    tests/samples.py) and fixtures through conftest.py files, never by importing another
+    test module, a conftest or bench/ (whose harness is not the tests' to lean on)."""
     wrong = set()
     for path in _modules("tests"):
         for node in ast.walk(ast.parse(path.read_text())):

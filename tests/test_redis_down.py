@@ -16,7 +16,8 @@ from django.core.cache import caches
 
 from accounts.services import token_create
 from budgets.limits import LimitExceeded, rate_limit_check
-from tests.helpers import PASSWORD, chat, free_port, post, sse_events
+from tests.helpers import PASSWORD, chat, post, sse_events
+from tests.served import free_port
 
 pytestmark = pytest.mark.django_db
 

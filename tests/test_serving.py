@@ -10,7 +10,8 @@ import requests
 from django.db import connection
 
 from accounts.token_cache import LISTENER_NAME
-from tests.helpers import UPSTREAM_KEY, served_database, served_site, wait_for
+from tests.helpers import UPSTREAM_KEY, wait_for
+from tests.served import served_database, served_site
 
 BODY = {"model": "octo-demo-small", "messages": [{"role": "user", "content": "Hi"}]}
 

@@ -10,15 +10,8 @@ import requests
 from django.db import connection
 
 from demo.fake_upstream import Behaviour
-from tests.helpers import (
-    MODEL,
-    UPSTREAM_KEY,
-    served_database,
-    served_login,
-    served_site,
-    skip_or_fail,
-    wait_for,
-)
+from tests.helpers import MODEL, UPSTREAM_KEY, skip_or_fail, wait_for
+from tests.served import served_database, served_login, served_site
 
 BODY = {"model": MODEL, "messages": [{"role": "user", "content": "Hi"}]}
 POOL = 4

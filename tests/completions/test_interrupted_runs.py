@@ -21,18 +21,8 @@ from completions.leases import run_leases_renew, runs_interrupted_reap
 from completions.models import Run
 from completions.services import run_start_blocking
 from demo.fake_upstream import Behaviour
-from tests.helpers import (
-    MODEL,
-    UPSTREAM_KEY,
-    chat,
-    gunicorn_workers,
-    make_run,
-    relayed,
-    served_database,
-    served_login,
-    served_site,
-    wait_for,
-)
+from tests.helpers import MODEL, UPSTREAM_KEY, chat, make_run, relayed, wait_for
+from tests.served import gunicorn_workers, served_database, served_login, served_site
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,9 @@ from accounts.services import token_create
 from completions.models import Run
 from completions.schemas import answer_check, schema_validator
 from prompts.models import TemplateVersion
-from tests.helpers import chat, create_template, free_port, post
+from tests.helpers import chat, create_template, post
 from tests.samples import CITY_SCHEMA, WEATHER_TOOL
+from tests.served import free_port
 
 pytestmark = pytest.mark.django_db
 

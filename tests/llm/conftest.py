@@ -27,7 +27,8 @@ from demo.local_model import (
     model_path,
     wait_until_ready,
 )
-from tests.helpers import ROOT, free_port, skip_or_fail
+from tests.helpers import ROOT, skip_or_fail
+from tests.served import free_port
 
 
 @pytest.fixture(scope="session")

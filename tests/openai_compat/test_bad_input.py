@@ -10,7 +10,8 @@ import pytest
 from accounts.services import token_create
 from budgets.models import Budget, BudgetWindow
 from completions.models import Run
-from tests.helpers import MODEL, free_port
+from tests.helpers import MODEL
+from tests.served import free_port
 
 pytestmark = pytest.mark.django_db
 
