@@ -4,8 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from completions.models import Run
-from prompts.models import PromptTemplate
-from tests.helpers import create_template, log_in, screenshot
+from prompts.models import PromptTemplate, TemplateLabel
+from tests.helpers import create_template, log_in, screenshot, screenshots
 
 pytestmark = pytest.mark.browser
 
@@ -76,3 +76,25 @@ def test_open_a_version_in_the_playground_and_save_the_next_one(page, api, alice
     expect(page.locator("#save-result")).to_contain_text("Explainer v2")
     assert template.versions.get(number=2).params == {"temperature": 0.9}
     assert template.versions.get(number=1).params == {"temperature": 0.2}
+
+
+def test_label_name_pattern_compiles_and_the_browser_refuses_a_bad_name(page, api, alice, acme):
+    template = create_template(api, alice, acme)
+    console_errors: list[str] = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    log_in(page, "alice")
+    page.goto(f"/templates/{template.pk}/")
+    name = page.get_by_label("Label", exact=True)
+    name.fill("bad name!")
+    page.get_by_role("button", name="Point label").click()
+    # Refused in the browser: the pattern compiled, so the form was never sent.
+    assert name.evaluate("input => input.validity.patternMismatch")
+    expect(page.locator("#label-name:invalid")).to_have_count(1)
+    assert not TemplateLabel.objects.exists()
+    screenshots(page, "template-label-refused")
+
+    name.fill("release-candidate_2")
+    page.get_by_role("button", name="Point label").click()
+    expect(page.get_by_text("“release-candidate_2” now points at version 1.")).to_be_visible()
+    assert TemplateLabel.objects.get().name == "release-candidate_2"
+    assert console_errors == []

@@ -78,6 +78,16 @@ def test_label_and_rollback_through_the_page(client, alice, template):
     assert "Roll back to v2" in page(client, alice, template).content.decode()
 
 
+@pytest.mark.parametrize("name", ["bad name!", "", "x" * 41, "ünïcode"])
+def test_a_label_name_that_is_not_a_slug_is_refused(client, alice, template, name):
+    client.force_login(alice)
+    response = client.post(
+        f"/templates/{template.pk}/label/", {"name": name, "version": "1"}, follow=True
+    )
+    assert "1-40 letters, digits, hyphens or underscores" in response.content.decode()
+    assert not TemplateLabel.objects.exists()
+
+
 def test_member_cannot_move_labels_through_the_page(client, bob, template):
     client.force_login(bob)
     response = client.post(
