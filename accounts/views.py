@@ -22,6 +22,7 @@ from .forms import (
     TeamForm,
     TokenForm,
 )
+from .models import Role, owner_is_last
 
 
 def signup(request):
@@ -123,9 +124,12 @@ def team_list(request):
 def team_detail(request, team_id):
     team = selectors.team_for_user(request.user, team_id)
     can_manage = team.viewer_can_manage and not team.is_personal
+    members = list(selectors.team_members(team))
+    owners = sum(member.role == Role.OWNER for member in members)
     context = {
         "team": team,
-        "members": selectors.team_members(team),
+        "members": members,
+        "can_leave": not team.is_personal and not owner_is_last(team.my_role, owners),
         "can_manage": can_manage,
         "is_owner": team.viewer_is_owner,
         "member_form": MemberAddForm(),

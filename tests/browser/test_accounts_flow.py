@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import ApiToken, Membership
-from tests.helpers import PASSWORD, log_in, screenshot
+from tests.helpers import PASSWORD, log_in, screenshot, screenshots
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +36,14 @@ def test_new_user_signs_up_creates_team_invites_and_manages_tokens(page, staff, 
     page.get_by_role("button", name="Add member").click()
     expect(page.get_by_text("bob added as member")).to_be_visible()
     assert Membership.objects.filter(team__name="Rocket Lab", user=bob).exists()
-    screenshot(page, "team-detail")
+    # erin is Rocket Lab's only owner: she is told how to leave, not offered to.
+    expect(page.get_by_role("button", name="Leave team")).to_have_count(0)
+    expect(page.get_by_text("You are the only owner")).to_be_visible()
+    screenshots(page, "team-detail")
+    page.set_viewport_size({"width": 390, "height": 844})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the team page scrolls sideways on a phone ({width}px)"
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     page.goto("/accounts/tokens/")
     page.get_by_label("Name").fill("nightly evals")
