@@ -126,10 +126,11 @@ def team_detail(request, team_id):
     can_manage = team.viewer_can_manage and not team.is_personal
     members = list(selectors.team_members(team))
     owners = sum(member.role == Role.OWNER for member in members)
+    my_role = next(m.role for m in members if m.user_id == request.user.pk)
     context = {
         "team": team,
         "members": members,
-        "can_leave": not team.is_personal and not owner_is_last(team.my_role, owners),
+        "can_leave": not team.is_personal and not owner_is_last(my_role, owners),
         "can_manage": can_manage,
         "is_owner": team.viewer_is_owner,
         "member_form": MemberAddForm(),
