@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 from completions.models import Run
 from prompts.models import PromptTemplate, TemplateLabel
 from tests.helpers import create_template, log_in, screenshot, screenshots
+from tests.samples import PROMPT
 
 pytestmark = pytest.mark.browser
 
@@ -98,3 +99,31 @@ def test_label_name_pattern_compiles_and_the_browser_refuses_a_bad_name(page, ap
     expect(page.get_by_text("“release-candidate_2” now points at version 1.")).to_be_visible()
     assert TemplateLabel.objects.get().name == "release-candidate_2"
     assert console_errors == []
+
+
+def test_version_diff_is_single_spaced_message_by_message(page, api, alice, acme):
+    template = create_template(api, alice, acme)
+    messages = [
+        {"role": "system", "content": "You write for {{audience}}.\nBe kind."},
+        {"role": "user", "content": "Explain {{ topic }} briefly."},
+        {"role": "assistant", "content": "Which part?"},
+    ]
+    body = {**PROMPT, "messages": messages, "params": {"temperature": 0.9}}
+    assert (
+        api(alice).post(f"/api/templates/{template.pk}/versions/", body, format="json").status_code
+        == 201
+    )
+    log_in(page, "alice")
+    page.goto(f"/templates/{template.pk}/")
+    page.get_by_role("button", name="Show diff").click()
+    diff = page.get_by_role("region", name="Differences between v1 and v2")
+    expect(diff.get_by_role("heading", level=4)).to_have_text(
+        ["Message 1 · system changed", "Message 3 · assistant added", "Parameters changed"]
+    )
+    lines = diff.locator(".diff-section").first.locator(".diff-line")
+    expect(lines).to_have_text(["role: system", "You write for {{audience}}.", "+ Be kind."])
+    boxes = [lines.nth(i).bounding_box() for i in range(3)]
+    for above, below in zip(boxes, boxes[1:], strict=False):
+        # Single-spaced: each line starts where the one above ends.
+        assert abs(below["y"] - (above["y"] + above["height"])) < 1, (above, below)
+    screenshots(page, "template-diff")
