@@ -127,3 +127,51 @@ def test_version_diff_is_single_spaced_message_by_message(page, api, alice, acme
         # Single-spaced: each line starts where the one above ends.
         assert abs(below["y"] - (above["y"] + above["height"])) < 1, (above, below)
     screenshots(page, "template-diff")
+
+
+def test_save_new_version_dialog_radios_note_and_one_outcome(page, api, alice, acme):
+    template = create_template(api, alice, acme)
+    log_in(page, "alice")
+    page.goto(f"/templates/{template.pk}/")
+    page.get_by_role("link", name="Open v1 in playground").click()
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
+    page.get_by_role("button", name="Save…").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", name="Save new version")).to_be_visible()
+
+    # Each radio sits beside its label, on the label's line, not stretched above it.
+    for name in ("New version of Explainer", "New template"):
+        radio = dialog.get_by_role("radio", name=name)
+        box = radio.bounding_box()
+        label = radio.locator("xpath=..").bounding_box()  # the label around it
+        assert box["width"] < 30, box
+        assert abs((box["y"] + box["height"] / 2) - (label["y"] + label["height"] / 2)) < 4
+        assert label["height"] < 2 * box["height"] + 8, label
+    screenshots(page, "save-version-dialog")
+
+    note = dialog.get_by_label("Note for this version")
+    expect(note).to_have_value("")
+    note.fill("warmer")
+    dialog.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#save-result")).to_contain_text("Explainer v2")
+    dialog.get_by_role("button", name="Close").click()
+
+    # Opened again: the note starts empty, not with the last version's.
+    page.get_by_role("button", name="Save…").click()
+    expect(note).to_have_value("")
+    expect(page.locator("#save-result")).to_be_hidden()
+
+    # A failed attempt after a success shows only the failure...
+    dialog.get_by_role("radio", name="New template").check()
+    dialog.get_by_label("Name").fill("Explainer")
+    dialog.get_by_label("Team").select_option(label="Acme")
+    dialog.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#save-errors")).to_contain_text("already")
+    expect(page.locator("#save-result")).to_be_hidden()
+    # ...and a success after a failure only the success.
+    dialog.get_by_label("Name").fill("Explainer, warmer")
+    dialog.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#save-result")).to_contain_text("Explainer, warmer v1")
+    expect(page.locator("#save-errors")).to_have_text("")
+    assert template.versions.get(number=2).commit_message == "warmer"
+    assert PromptTemplate.objects.get(name="Explainer, warmer").versions.get().commit_message == ""
