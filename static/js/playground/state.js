@@ -49,6 +49,26 @@ export function variableValues(state) {
   return values;
 }
 
+// The body with its {{variables}} filled in as the server fills them for a run (`\{{` writes
+// "{{"), for code that calls /v1, which sends messages as they are. A variable with no value
+// stays as written and is named in `missing`.
+export function requestWithValues(body, values) {
+  const missing = [];
+  const fill = (text) => text.replace(PLACEHOLDER, (placeholder, name) => {
+    if (!name) return "{{";
+    if (Object.hasOwn(values, name)) return values[name];
+    if (!missing.includes(name)) missing.push(name);
+    return placeholder;
+  });
+  const messages = body.messages.map((message) => {
+    if (typeof message.content === "string") return { ...message, content: fill(message.content) };
+    if (!Array.isArray(message.content)) return message;
+    const parts = message.content.map((part) => (typeof part.text === "string" ? { ...part, text: fill(part.text) } : part));
+    return { ...message, content: parts };
+  });
+  return { body: { ...body, messages }, missing };
+}
+
 // The draft of the user with this id: load(), save(state) and clear().
 export function draftOf(userId) {
   const key = `${DRAFT_PREFIX}v2:${userId}`;
