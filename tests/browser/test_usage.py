@@ -53,3 +53,7 @@ def test_chart_legend_axis_and_labels_fit(page, acme, alice):
     assert name_box["height"] <= line_height + 1
     assert name.evaluate("n => n.scrollWidth > n.clientWidth"), "expected an ellipsis"
     screenshots(page, "usage-chart")
+    # On a phone the chart scrolls sideways inside its box; the page itself does not.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert figure.locator(".chart-scroll").evaluate("box => box.scrollWidth > box.clientWidth")
