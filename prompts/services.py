@@ -31,6 +31,7 @@ TEMPLATE_PARAMS = {
     "stop",
     "presence_penalty",
     "frequency_penalty",
+    "reasoning_effort",
 }
 RUN_OVERRIDES = TEMPLATE_PARAMS | {"model", "stream"}
 LATEST = "latest"

@@ -53,3 +53,20 @@ def test_parameters_say_upstream_default_once(playground):
     )
     expect(page.get_by_label("Temperature")).to_have_accessible_description(hint.inner_text())
     assert page.get_by_text("upstream's default").count() == 1
+
+
+def test_reasoning_effort_is_sent_kept_and_left_out_when_default(playground, upstream):
+    page = playground
+    page.get_by_label("Message content").first.fill("Think about tides")
+    page.get_by_label("Stream").set_checked(False)
+    page.get_by_role("button", name="Run").click()
+    expect(page.locator("#response-status")).to_have_text("done")
+    assert "reasoning_effort" not in upstream.requests[-1].body
+
+    page.get_by_label("Reasoning effort").select_option("low")
+    page.get_by_role("button", name="Run").click()
+    expect(page.locator("#response-status")).to_have_text("done")
+    assert upstream.requests[-1].body["reasoning_effort"] == "low"
+    page.reload()
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
+    expect(page.get_by_label("Reasoning effort")).to_have_value("low")

@@ -83,7 +83,7 @@ export function addMessage(state, message) {
 }
 
 export function renderParams(state, changed) {
-  for (const name of [...PARAMS, "stop"]) {
+  for (const name of [...PARAMS, "stop", "reasoning_effort"]) {
     const input = $(`[data-param="${name}"]`);
     input.value = state.params[name] ?? "";
     input.oninput = () => { state.params[name] = input.value; changed(); };

@@ -15,7 +15,7 @@ export function emptyState() {
     systemRole: "system",
     system: "",
     messages: [{ role: "user", content: "", tool_calls: "", tool_call_id: "" }],
-    params: { stream: true, stop: "" },
+    params: { stream: true, stop: "", reasoning_effort: "" },
     tools: [],
     toolChoice: "auto",
     format: { type: "text", name: "response", schema: "", strict: true },
@@ -148,6 +148,7 @@ export function buildRequest(state) {
   }
   const stops = (state.params.stop || "").split("\n").filter((line) => line !== "");
   if (stops.length) body.stop = stops;
+  if (state.params.reasoning_effort) body.reasoning_effort = state.params.reasoning_effort;
   if (state.tools.length) {
     body.tools = state.tools.map((text, index) => toolFromText(text, index));
     body.tool_choice = state.toolChoice.startsWith("fn:")
@@ -189,6 +190,7 @@ export function stateFromRequest(request, provider = "") {
   for (const name of PARAMS) if (request[name] !== undefined) state.params[name] = String(request[name]);
   state.params.stop = Array.isArray(request.stop) ? request.stop.join("\n") : request.stop || "";
   state.params.stream = Boolean(request.stream);
+  state.params.reasoning_effort = request.reasoning_effort || "";
   state.tools = (request.tools || []).map((tool) => JSON.stringify(tool, null, 2));
   const choice = request.tool_choice;
   state.toolChoice = choice && typeof choice === "object" ? `fn:${choice.function?.name}` : choice || "auto";
