@@ -37,7 +37,7 @@ run: install
 # The same ASGI application, reloaded when the code changes, for working on the code.
 dev: install
 	$(PY) manage.py migrate --noinput
-	$(VENV)/bin/uvicorn playground.asgi:application --reload --host $(HOST) --port $(PORT)
+	STATIC_FROM_SOURCE=true $(VENV)/bin/uvicorn playground.asgi:application --reload --host $(HOST) --port $(PORT)
 
 # The whole suite: lint, type check, migrations check, unit/API tests, real-model tier, browser tests.
 test: install

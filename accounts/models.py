@@ -53,6 +53,11 @@ def role_can_manage(role: str | None) -> bool:
     return role in MANAGER_ROLES
 
 
+def owner_is_last(role: str | None, owner_count: int) -> bool:
+    """A team always keeps an owner: its last one may not leave, be removed or step down."""
+    return role == Role.OWNER and owner_count <= 1
+
+
 class Scope(models.TextChoices):
     """What an API token may do, chosen when it is made. A browser session is its user and
     needs none; each API view declares the scope a token needs (accounts/permissions.py)."""

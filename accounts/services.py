@@ -27,6 +27,7 @@ from .models import (
     User,
     default_scopes,
     hash_secret,
+    owner_is_last,
 )
 from .token_lookup import active_token_by_hash, active_token_used
 
@@ -175,7 +176,7 @@ def member_role_change(*, actor: User, membership: Membership, role: str) -> Mem
         raise PermissionDenied("Only owners can change an owner's role.")
     with transaction.atomic():
         demoting_owner = membership.role == Role.OWNER and role != Role.OWNER
-        if demoting_owner and _lock_owners(membership.team) <= 1:
+        if demoting_owner and owner_is_last(membership.role, _lock_owners(membership.team)):
             raise ValidationError({"role": "A team needs at least one owner."})
         membership.role = role
         membership.save(update_fields=["role"])
@@ -190,7 +191,7 @@ def member_remove(*, actor: User, membership: Membership) -> None:
     if membership.role == Role.OWNER and actor_membership.role != Role.OWNER:
         raise PermissionDenied("Only owners can remove an owner.")
     with transaction.atomic():
-        if membership.role == Role.OWNER and _lock_owners(membership.team) <= 1:
+        if owner_is_last(membership.role, _lock_owners(membership.team)):
             raise ValidationError("A team needs at least one owner.")
         _membership_delete(membership)
 
@@ -201,7 +202,7 @@ def team_leave(*, user: User, team: Team) -> None:
         membership = Membership.objects.select_for_update().filter(team=team, user=user).first()
         if membership is None:
             raise ValidationError("You are not a member of this team.")
-        if membership.role == Role.OWNER and _lock_owners(team) <= 1:
+        if owner_is_last(membership.role, _lock_owners(team)):
             raise ValidationError(
                 "You are the last owner: make someone else an owner before you leave."
             )

@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
 from . import views
@@ -9,7 +8,7 @@ account_patterns: list[URLPattern | URLResolver] = [
     path("profile/", views.profile, name="profile"),
     path("tokens/", views.token_list, name="token_list"),
     path("tokens/<uuid:token_id>/revoke/", views.token_revoke, name="token_revoke"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("", include("django.contrib.auth.urls")),
 ]

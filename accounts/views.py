@@ -1,14 +1,17 @@
-"""Account pages (sign-up, profile, API tokens) and team pages (list and create, members
-and roles, invite links, switching, joining)."""
+"""Account pages (log-in, sign-up, profile, API tokens) and team pages (list and create,
+members and roles, invite links, switching, joining)."""
+
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -22,13 +25,44 @@ from .forms import (
     TeamForm,
     TokenForm,
 )
+from .models import InviteLink, Role, owner_is_last
+
+
+def _safe_next(request) -> str:
+    """Where to go after logging in or signing up (`next`), if it is on this site; else ""."""
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        return next_url
+    return ""
+
+
+def _invite_in(next_url: str) -> InviteLink | None:
+    """The usable invite link that `next` leads to, so the log-in and sign-up pages can say
+    which team is waiting: an invite opened while signed out must not be lost."""
+    try:
+        match = resolve(urlsplit(next_url).path)
+    except Resolver404:
+        return None
+    if match.url_name != "invite_accept":
+        return None
+    return services.invite_link_find(match.kwargs["secret"])
+
+
+class LoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["invite"] = _invite_in(context.get("next", ""))
+        return context
 
 
 def signup(request):
     if not settings.SIGNUP_OPEN:
         return render(request, "registration/signup_closed.html", status=403)
+    next_url = _safe_next(request)
     if request.user.is_authenticated:
-        return redirect("home")
+        return redirect(next_url or "home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = services.user_signup(
@@ -40,8 +74,9 @@ def signup(request):
         if user.is_superuser:
             messages.info(request, "You are the first user, so you are this site's administrator.")
         messages.success(request, f"Welcome to Octoplay, {user.username}!")
-        return redirect("home")
-    return render(request, "registration/signup.html", {"form": form})
+        return redirect(next_url or "home")
+    context = {"form": form, "next": next_url, "invite": _invite_in(next_url)}
+    return render(request, "registration/signup.html", context)
 
 
 @login_required
@@ -123,9 +158,13 @@ def team_list(request):
 def team_detail(request, team_id):
     team = selectors.team_for_user(request.user, team_id)
     can_manage = team.viewer_can_manage and not team.is_personal
+    members = list(selectors.team_members(team))
+    owners = sum(member.role == Role.OWNER for member in members)
+    my_role = next(m.role for m in members if m.user_id == request.user.pk)
     context = {
         "team": team,
-        "members": selectors.team_members(team),
+        "members": members,
+        "can_leave": not team.is_personal and not owner_is_last(my_role, owners),
         "can_manage": can_manage,
         "is_owner": team.viewer_is_owner,
         "member_form": MemberAddForm(),

@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from accounts.models import Team, User
 
-from .models import BUDGET_OWNERS_CACHE_KEY, Budget, BudgetWindow
+from .models import BUDGET_OWNERS_CACHE_KEY, Budget, BudgetWindow, ModelPrice
 
 
 def period_bounds(period: str, now: datetime) -> tuple[datetime, datetime]:
@@ -81,3 +81,8 @@ def budget_warnings(
     """Budgets of this user and team at or past the warning threshold (80% by default)."""
     statuses = [budget_status(b, now) for b in budgets_for(user=user, team=team)]
     return [status for status in statuses if status.fraction >= threshold]
+
+
+def prices_exist() -> bool:
+    """Whether any model has a price: without one, every cost is unknown."""
+    return ModelPrice.objects.exists()

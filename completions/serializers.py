@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import Run
+from .validation import REASONING_EFFORTS
 
 
 class UsageSerializer(serializers.Serializer):
@@ -161,6 +162,15 @@ class CompletionRequestSerializer(serializers.Serializer):
     stop = serializers.JSONField(required=False)
     presence_penalty = serializers.FloatField(required=False, allow_null=True)
     frequency_penalty = serializers.FloatField(required=False, allow_null=True)
+    max_completion_tokens = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    n = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=8)
+    logprobs = serializers.BooleanField(required=False)
+    top_logprobs = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=20, help_text="Needs logprobs."
+    )
+    reasoning_effort = serializers.ChoiceField(
+        choices=REASONING_EFFORTS, required=False, allow_null=True
+    )
     provider = serializers.CharField(
         required=False,
         allow_blank=True,

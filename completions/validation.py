@@ -34,6 +34,8 @@ NUMBER_RANGES: dict[str, tuple[type, float | None, float | None]] = {
     "n": (int, 1, 8),
     "top_logprobs": (int, 0, 20),
 }
+# How hard a reasoning model thinks before it answers (OpenAI's values).
+REASONING_EFFORTS = ("minimal", "low", "medium", "high")
 KNOWN_FIELDS = {
     "model",
     "messages",
@@ -45,6 +47,7 @@ KNOWN_FIELDS = {
     "parallel_tool_calls",
     "stop",
     "logprobs",
+    "reasoning_effort",
     "user",
     *NUMBER_RANGES,
 }
@@ -86,6 +89,10 @@ def validate_chat_request(body: Any, *, allow_unknown: bool = False) -> dict:
             errors.add(flag, NOT_A_BOOLEAN)
     if "top_logprobs" in body and body.get("logprobs") is not True:
         errors.add("top_logprobs", "Needs logprobs: true.")
+    effort = body.get("reasoning_effort")
+    # /v1 (allow_unknown) leaves the values to the upstream: providers add new ones.
+    if effort is not None and effort not in REASONING_EFFORTS and not allow_unknown:
+        errors.add("reasoning_effort", f"Must be one of: {', '.join(REASONING_EFFORTS)}.")
     if errors:
         raise ValidationError(dict(errors))
     return body

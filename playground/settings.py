@@ -4,6 +4,7 @@ Zero configuration gives a working local site on SQLite. Every value can be set
 from the environment or a `.env` file beside manage.py; see `.env.example`.
 """
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -173,8 +174,15 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "playground.storage.StaticFilesStorage"},
 }
+# Served from the source folders, unhashed and uncompressed, only for working on the code
+# (`make dev` sets STATIC_FROM_SOURCE; Django's runserver with DEBUG too): edits show at once.
+# Every other way of serving (`make run`, DEBUG on or off) sends what collectstatic made:
+# hashed, gzip/Brotli, cached for a year.
+STATIC_FROM_SOURCE = env.bool("STATIC_FROM_SOURCE", default=DEBUG and "runserver" in sys.argv)
+WHITENOISE_USE_FINDERS = STATIC_FROM_SOURCE
+WHITENOISE_AUTOREFRESH = STATIC_FROM_SOURCE
 
 # Security headers. HTTPS-only cookies and HSTS are switched on with SECURE_HTTPS=true,
 # which a deployment behind TLS should set; local HTTP keeps working without it.

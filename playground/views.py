@@ -15,8 +15,6 @@ from django.views.decorators.csrf import csrf_exempt
 from accounts.selectors import teams_with_role
 from accounts.services import active_team_get
 from completions.demo import demo_mode_on
-from completions.models import Provider
-from completions.providers import DEFAULT_SLUG, DEMO_SLUG
 
 from .cache import FailoverRedisCache
 
@@ -36,13 +34,12 @@ def api_not_found(request):
 
 @login_required
 def playground_page(request):
-    # Base URLs for "View code": they are public addresses, never keys.
-    upstreams = {DEFAULT_SLUG: settings.OCTOPUSX_BASE_URL, DEMO_SLUG: settings.OCTOPUSX_BASE_URL}
-    upstreams.update(Provider.objects.filter(is_active=True).values_list("slug", "base_url"))
     config = {
         "user": request.user.pk,  # whose draft the page keeps (static/js/playground/state.js)
         "demo": demo_mode_on(),
-        "upstreams": upstreams,
+        # "View code" calls this site's own OpenAI-compatible endpoint with a personal token:
+        # the upstream's key and address are the server's business.
+        "apiBase": request.build_absolute_uri("/v1"),
         "teams": [{"id": str(t.pk), "name": str(t)} for t in teams_with_role(request.user)],
         "activeTeam": str(active_team_get(request.user).pk),
     }

@@ -4,6 +4,7 @@ Versions are immutable: every save makes the next number. Permission checks use
 prompts.access; these functions raise PermissionDenied or ValidationError.
 """
 
+import re
 from typing import Any
 from uuid import UUID
 
@@ -30,9 +31,13 @@ TEMPLATE_PARAMS = {
     "stop",
     "presence_penalty",
     "frequency_penalty",
+    "reasoning_effort",
 }
 RUN_OVERRIDES = TEMPLATE_PARAMS | {"model", "stream"}
 LATEST = "latest"
+# A label is a slug (the API's URL takes <slug:name>); the page's form says the same in its
+# pattern attribute (templates/prompts/template_detail.html).
+LABEL_NAME = re.compile(r"[-a-zA-Z0-9_]{1,40}")
 
 
 def _request_body(data: dict[str, Any], *, model: str | None = None) -> dict[str, Any]:
@@ -193,6 +198,8 @@ def template_label_set(
     *, user: User, template: PromptTemplate, name: str, version: TemplateVersion
 ) -> TemplateLabel:
     """Point a label at a version (creating it), recording the move."""
+    if not LABEL_NAME.fullmatch(name):
+        raise ValidationError({"name": "A label is 1-40 letters, digits, hyphens or underscores."})
     if name == LATEST:
         raise ValidationError(
             {"name": "“latest” always means the newest version; pick another name."}

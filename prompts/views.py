@@ -1,7 +1,5 @@
 """Template pages: list, detail (versions, diff, labels, runs, run form), and their actions."""
 
-import difflib
-import json
 from typing import cast
 
 from django.contrib import messages
@@ -18,6 +16,7 @@ from completions.services import RunFailed
 
 from . import selectors, services
 from .access import template_for_viewer
+from .diff import VersionDiff, version_diff
 from .models import Visibility
 
 
@@ -34,21 +33,14 @@ def template_list(request):
     return render(request, "prompts/template_list.html", context)
 
 
-def _version_text(version) -> list[str]:
-    return json.dumps(version.content(), indent=2, ensure_ascii=False).splitlines()
-
-
-def _diff(template, a: str, b: str) -> list[tuple[str, str]] | None:
-    """Lines of a unified diff between two versions, each with its kind (+, -, @ or space)."""
+def _diff(template, a: str, b: str) -> VersionDiff | None:
+    """The sections that tell two versions apart (prompts/diff.py), or None if not asked."""
     try:
         old = services.template_version_get(template, number=int(a))
         new = services.template_version_get(template, number=int(b))
     except (ValueError, ValidationError):
         return None
-    lines = difflib.unified_diff(
-        _version_text(old), _version_text(new), f"v{old.number}", f"v{new.number}", lineterm=""
-    )
-    return [("@" if line.startswith(("---", "+++")) else line[:1], line) for line in lines]
+    return version_diff(old, new)
 
 
 def template_detail(request, template_id):

@@ -177,6 +177,19 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
 
 
+SCREEN_SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
+
+
+def screenshots(page, name: str) -> None:
+    """The current state at a laptop's and a phone's size (screenshots/<name>-desktop.png and
+    -phone.png), the viewport restored afterwards."""
+    before = page.viewport_size
+    for label, (width, height) in SCREEN_SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        screenshot(page, f"{name}-{label}")
+    page.set_viewport_size(before)
+
+
 def log_in(page, username: str, password: str = PASSWORD) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(username)

@@ -8,14 +8,18 @@ from django.utils import timezone
 
 from accounts.selectors import team_for_user
 from accounts.services import active_team_get
-from budgets.selectors import budget_status, budgets_for
+from budgets.selectors import budget_status, budgets_for, prices_exist
 
 from .charts import stacked_by_day
 from .reports import SUMMED, range_from, usage_rows, usage_scope
 
 
 def _totals(rows: list[dict]) -> dict:
-    return {key: sum(row[key] or 0 for row in rows) for key in SUMMED}
+    totals = {key: sum(row[key] or 0 for row in rows) for key in SUMMED}
+    # No known cost at all is unknown, not zero (as each row shows it).
+    if all(row["cost"] is None for row in rows):
+        totals["cost"] = None
+    return totals
 
 
 def _usage_page(request, *, team=None, site=False):
@@ -41,6 +45,10 @@ def _usage_page(request, *, team=None, site=False):
         "csv_query": _csv_query(params, team, site),
         "currency": settings.USAGE_CURRENCY,
     }
+    if context["totals"]["cost"] is None:
+        why = "no prices set" if not prices_exist() else "no price known for these runs"
+        context["cost_unknown_why"] = why
+        context["cost_chart_empty"] = f"No cost to chart: {why}."
     if "user" in allowed:
         by_user = usage_rows(scope=scope, span=span, group_by=["user"])
         context["top_users"] = sorted(by_user, key=lambda r: -(r["total_tokens"] or 0))

@@ -1,6 +1,6 @@
 import pytest
 
-from accounts.models import Membership, Team
+from accounts.models import Membership, Role, Team
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +74,26 @@ def test_member_adding_gets_error_message_not_500(client, acme, bob, charlie):
 def test_last_owner_leaving_shows_message(client, acme, alice):
     client.force_login(alice)
     response = client.post(f"/teams/{acme.pk}/members/alice/remove/", follow=True)
-    assert b"last owner" in response.content
+    assert b"You are the last owner: make someone else an owner before you leave." in (
+        response.content
+    )
+    assert Membership.objects.filter(team=acme, user=alice).exists()
+
+
+def test_only_owner_is_not_offered_leave_until_there_is_another(client, acme, alice, bob):
+    client.force_login(alice)
+    page = client.get(f"/teams/{acme.pk}/").content.decode()
+    assert "Leave team" not in page
+    assert "You are the only owner: make someone else an owner to leave." in page
+    Membership.objects.filter(team=acme, user=bob).update(role=Role.OWNER)
+    page = client.get(f"/teams/{acme.pk}/").content.decode()
+    assert "Leave team" in page and "only owner" not in page
+
+
+def test_personal_workspace_offers_no_leave(client, alice):
+    client.force_login(alice)
+    page = client.get(f"/teams/{alice.personal_team.pk}/").content.decode()
+    assert "Leave team" not in page and "only owner" not in page
 
 
 def test_switch_team_ignores_foreign_team_and_bad_values(client, acme, charlie, globex):

@@ -198,12 +198,14 @@ def test_view_code_shows_placeholder_never_the_key(playground):
     write_conversation(page)
     page.get_by_role("button", name="View code").click()
     code = page.locator("#code-text")
-    expect(code).to_contain_text("$OCTOPUSX_API_KEY")
-    for tab in ("Python (requests)", "Python (openai SDK)"):
+    expect(code).to_contain_text("$OCTOPLAY_API_KEY")
+    for tab, placeholder in [
+        ("Python (requests)", "os.environ['OCTOPLAY_API_KEY']"),
+        ("Python (openai SDK)", 'os.environ["OCTOPLAY_API_KEY"]'),
+        ("JavaScript (fetch)", "process.env.OCTOPLAY_API_KEY"),
+    ]:
         page.get_by_role("tab", name=tab).click()
-        expect(code).to_contain_text(
-            'os.environ["OCTOPUSX_API_KEY"]' if "openai" in tab else "OCTOPUSX_API_KEY"
-        )
+        expect(code).to_contain_text(placeholder)
     assert UPSTREAM_KEY not in page.content()
     screenshot(page, "playground-view-code")
 

@@ -46,9 +46,9 @@ def test_detail_shows_versions_labels_variables_and_run_form(client, bob, templa
 
 def test_diff_between_versions(client, alice, template):
     body = page(client, alice, template, "?a=1&b=2").content.decode()
-    assert 'class="diff-line diff-del">-    &quot;temperature&quot;: 0.2' in body
-    assert 'class="diff-line diff-add">+    &quot;temperature&quot;: 0.7' in body
-    assert 'class="diff-line diff-hunk">--- v1' in body
+    assert "<h4>Parameters <span" in body
+    assert 'class="diff-line diff-del">-   &quot;temperature&quot;: 0.2' in body
+    assert 'class="diff-line diff-add">+   &quot;temperature&quot;: 0.7' in body
 
 
 def test_run_form_runs_with_variables_and_shows_the_run(client, bob, template, upstream):
@@ -76,6 +76,16 @@ def test_label_and_rollback_through_the_page(client, alice, template):
     client.post(f"/templates/{template.pk}/label/", {"name": "production", "version": "1"})
     assert TemplateLabel.objects.get(name="production").version.number == 1
     assert "Roll back to v2" in page(client, alice, template).content.decode()
+
+
+@pytest.mark.parametrize("name", ["bad name!", "", "x" * 41, "ünïcode"])
+def test_a_label_name_that_is_not_a_slug_is_refused(client, alice, template, name):
+    client.force_login(alice)
+    response = client.post(
+        f"/templates/{template.pk}/label/", {"name": name, "version": "1"}, follow=True
+    )
+    assert "1-40 letters, digits, hyphens or underscores" in response.content.decode()
+    assert not TemplateLabel.objects.exists()
 
 
 def test_member_cannot_move_labels_through_the_page(client, bob, template):

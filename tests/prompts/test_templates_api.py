@@ -77,6 +77,20 @@ def test_invalid_prompt_is_400_with_field_errors(api, alice, acme):
     assert not PromptTemplate.objects.exists()
 
 
+def test_reasoning_effort_is_a_template_parameter(api, alice, acme, upstream):
+    body = {**PROMPT, "name": "Thinker", "team_id": str(acme.pk)}
+    response = api(alice).post(
+        "/api/templates/", {**body, "params": {"reasoning_effort": "high"}}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    template = PromptTemplate.objects.get(name="Thinker")
+    assert template.versions.get().params == {"reasoning_effort": "high"}
+    bad = {**body, "name": "Overthinker", "params": {"reasoning_effort": "maximal"}}
+    response = api(alice).post("/api/templates/", bad, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"reasoning_effort"}
+
+
 def test_duplicate_name_in_team_is_400(api, alice, acme, team_template):
     body = {**PROMPT, "name": "Explainer", "team_id": str(acme.pk)}
     response = api(alice).post("/api/templates/", body, format="json")

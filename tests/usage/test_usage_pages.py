@@ -52,3 +52,37 @@ def test_model_names_are_escaped_in_charts(client, alice, acme):
     client.force_login(alice)
     page = client.get(f"/usage/{RANGE}").content.decode()
     assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+
+
+def test_cost_is_unknown_when_no_run_has_one(client, alice, acme):
+    make_run(alice, acme, datetime(2026, 11, 10, 9, tzinfo=UTC), cost=None)
+    client.force_login(alice)
+    page = client.get(f"/usage/{RANGE}").content.decode()
+    assert "unknown: no prices set" in page and "No cost to chart: no prices set." in page
+    assert '<span class="stat-value">0</span><span class="stat-label">estimated cost' not in page
+
+
+def test_cost_unknown_with_prices_set_says_none_is_known_for_these_runs(client, alice, acme):
+    from budgets.models import ModelPrice
+
+    ModelPrice.objects.create(
+        provider="octopusx", model="other", input_per_million=1, output_per_million=2
+    )
+    make_run(alice, acme, datetime(2026, 11, 10, 9, tzinfo=UTC), cost=None)
+    client.force_login(alice)
+    page = client.get(f"/usage/{RANGE}").content.decode()
+    assert "unknown: no price known for these runs" in page
+
+
+def test_known_costs_are_summed_in_the_headline(client, alice, history):
+    client.force_login(alice)
+    page = client.get(f"/usage/{RANGE}").content.decode()
+    assert '<span class="stat-value">0.0110</span><span class="stat-label">estimated cost' in page
+
+
+def test_legend_names_carry_their_full_name_as_a_tooltip(client, alice, acme):
+    name = "a-very-long-provider/model-name-that-goes-on-and-on-2026-11-preview"
+    make_run(alice, acme, datetime(2026, 11, 10, 9, tzinfo=UTC), model=name)
+    client.force_login(alice)
+    page = client.get(f"/usage/{RANGE}").content.decode()
+    assert f'<span class="legend-name" title="{name}">{name}</span>' in page

@@ -1,5 +1,8 @@
-// "View code": the exact request as curl, Python requests and the openai SDK, against the
-// upstream's base URL. The key is always a placeholder read from the environment.
+// "View code": the request as curl, Python requests, the openai SDK and JavaScript fetch,
+// against this site's own OpenAI-compatible /v1 with a personal API token. The upstream's key
+// stays on the server; the code reads the token from OCTOPLAY_API_KEY, never holds one.
+
+export const KEY_VARIABLE = "OCTOPLAY_API_KEY";
 
 function pythonLiteral(value, indent = 0) {
   const pad = " ".repeat(indent);
@@ -21,44 +24,110 @@ function shellQuote(text) {
   return `'${text.replaceAll("'", `'"'"'`)}'`;
 }
 
-export function codeFor(lang, body, baseUrl) {
-  const base = baseUrl.replace(/\/$/, "");
-  if (lang === "curl") {
-    return [
-      `curl ${base}/chat/completions \\`,
-      `  -H "Authorization: Bearer $OCTOPUSX_API_KEY" \\`,
-      `  -H "Content-Type: application/json" \\`,
-      `  -d ${shellQuote(JSON.stringify(body, null, 2))}`,
-    ].join("\n");
-  }
-  if (lang === "requests") {
-    return [
-      "import os",
-      "",
-      "import requests",
-      "",
-      `payload = ${pythonLiteral(body)}`,
-      "response = requests.post(",
-      `    ${JSON.stringify(`${base}/chat/completions`)},`,
-      '    headers={"Authorization": f"Bearer {os.environ[\'OCTOPUSX_API_KEY\']}"},',
-      "    json=payload,",
-      "    timeout=120,",
-      ...(body.stream ? ["    stream=True,", ")", "for line in response.iter_lines():", "    if line:", "        print(line.decode())"] : [")", "response.raise_for_status()", 'print(response.json()["choices"][0]["message"])']),
-    ].join("\n");
-  }
+function curl(body, url) {
+  return [
+    `curl ${body.stream ? "-N " : ""}${shellQuote(url)} \\`,
+    `  -H "Authorization: Bearer $${KEY_VARIABLE}" \\`,
+    `  -H "Content-Type: application/json" \\`,
+    `  -d ${shellQuote(JSON.stringify(body, null, 2))}`,
+  ].join("\n");
+}
+
+function pythonRequests(body, url) {
+  const printing = body.stream
+    ? [
+      "for line in response.iter_lines():",
+      '    if line.startswith(b"data: ") and line != b"data: [DONE]":',
+      '        for choice in json.loads(line[6:])["choices"]:',
+      '            print(choice["delta"].get("content") or "", end="", flush=True)',
+      "print()",
+    ]
+    : ['message = response.json()["choices"][0]["message"]', 'print(message.get("content") or message)'];
+  return [
+    ...(body.stream ? ["import json"] : []),
+    "import os",
+    "",
+    "import requests",
+    "",
+    `payload = ${pythonLiteral(body)}`,
+    "response = requests.post(",
+    `    ${JSON.stringify(url)},`,
+    `    headers={"Authorization": f"Bearer {os.environ['${KEY_VARIABLE}']}"},`,
+    "    json=payload,",
+    "    timeout=120,",
+    ...(body.stream ? ["    stream=True,"] : []),
+    ")",
+    "response.raise_for_status()",
+    ...printing,
+  ].join("\n");
+}
+
+function pythonOpenAI(body, base) {
   const { model, messages, stream, ...rest } = body;
   const args = [`    model=${JSON.stringify(model)},`, `    messages=${pythonLiteral(messages, 4)},`];
   for (const [key, value] of Object.entries(rest)) args.push(`    ${key}=${pythonLiteral(value, 4)},`);
   if (stream) args.push("    stream=True,");
+  const printing = stream
+    ? [
+      "for chunk in completion:",
+      "    if chunk.choices:",
+      '        print(chunk.choices[0].delta.content or "", end="", flush=True)',
+      "print()",
+    ]
+    : ["message = completion.choices[0].message", "print(message.content or message)"];
   return [
     "import os",
     "",
     "from openai import OpenAI",
     "",
-    `client = OpenAI(base_url=${JSON.stringify(base)}, api_key=os.environ["OCTOPUSX_API_KEY"])`,
+    `client = OpenAI(base_url=${JSON.stringify(base)}, api_key=os.environ["${KEY_VARIABLE}"])`,
     "completion = client.chat.completions.create(",
     ...args,
     ")",
-    ...(stream ? ["for chunk in completion:", "    print(chunk.choices[0].delta.content or \"\", end=\"\") if chunk.choices else None"] : ["print(completion.choices[0].message)"]),
+    ...printing,
   ].join("\n");
+}
+
+function javascriptFetch(body, url) {
+  const printing = body.stream
+    ? [
+      "// Server-sent events: one JSON chunk per `data:` line, then `data: [DONE]`.",
+      "const decoder = new TextDecoder();",
+      'let buffer = "";',
+      "for await (const piece of response.body) {",
+      "  buffer += decoder.decode(piece, { stream: true });",
+      '  const lines = buffer.split("\\n");',
+      "  buffer = lines.pop();",
+      "  for (const line of lines) {",
+      '    if (!line.startsWith("data: ") || line === "data: [DONE]") continue;',
+      '    process.stdout.write(JSON.parse(line.slice(6)).choices[0]?.delta?.content ?? "");',
+      "  }",
+      "}",
+      'process.stdout.write("\\n");',
+    ]
+    : [
+      "const { choices } = await response.json();",
+      "console.log(choices[0].message.content ?? choices[0].message);",
+    ];
+  return [
+    "// Node 18+, as an ES module (e.g. request.mjs): the token stays out of the browser.",
+    `const response = await fetch(${JSON.stringify(url)}, {`,
+    '  method: "POST",',
+    "  headers: {",
+    `    Authorization: \`Bearer \${process.env.${KEY_VARIABLE}}\`,`,
+    '    "Content-Type": "application/json",',
+    "  },",
+    `  body: JSON.stringify(${JSON.stringify(body, null, 2).replaceAll("\n", "\n  ")}),`,
+    "});",
+    "if (!response.ok) throw new Error(`${response.status}: ${await response.text()}`);",
+    ...printing,
+  ].join("\n");
+}
+
+const WRITERS = { curl, requests: pythonRequests, openai: pythonOpenAI, fetch: javascriptFetch };
+
+// `apiBase` is this site's /v1 (absolute); the body is sent as it is.
+export function codeFor(lang, body, apiBase) {
+  const base = apiBase.replace(/\/$/, "");
+  return WRITERS[lang](body, lang === "openai" ? base : `${base}/chat/completions`);
 }

@@ -39,13 +39,23 @@ export function renderMessages(state, changed) {
     content.value = message.content;
     callId.value = message.tool_call_id || "";
     toolCalls.value = message.tool_calls || "";
+    let addingCalls = false; // the person asked for the box on a message without calls
     const showRoleFields = () => {
+      const assistant = message.role === "assistant";
+      const hasCalls = addingCalls || Boolean((message.tool_calls || "").trim());
       callId.hidden = message.role !== "tool";
-      $(".tool-calls-editor", item).hidden = message.role !== "assistant";
+      // Most assistant messages have no tool calls: an empty box on each is noise.
+      $(".tool-calls-editor", item).hidden = !(assistant && hasCalls);
+      $("[data-add-tool-calls]", item).hidden = !(assistant && !hasCalls);
       item.dataset.role = message.role;
       content.placeholder = message.role === "tool" ? "The tool's result, e.g. {\"temp_c\": 14}" : "Enter a message…";
     };
     showRoleFields();
+    $("[data-add-tool-calls]", item).onclick = () => {
+      addingCalls = true;
+      showRoleFields();
+      toolCalls.focus();
+    };
     role.onchange = () => { message.role = role.value; showRoleFields(); changed(); };
     content.oninput = () => { message.content = content.value; changed(); };
     callId.oninput = () => { message.tool_call_id = callId.value; changed(); };
@@ -73,7 +83,7 @@ export function addMessage(state, message) {
 }
 
 export function renderParams(state, changed) {
-  for (const name of [...PARAMS, "stop"]) {
+  for (const name of [...PARAMS, "stop", "reasoning_effort"]) {
     const input = $(`[data-param="${name}"]`);
     input.value = state.params[name] ?? "";
     input.oninput = () => { state.params[name] = input.value; changed(); };

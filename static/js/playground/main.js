@@ -3,7 +3,7 @@
 import { codeFor } from "./code.js";
 import { addExampleTool, addMessage, renderFormat, renderMessages, renderParams, renderSystem, renderTools, renderVariables } from "./editors.js";
 import { ResponsePanel } from "./response.js";
-import { RequestProblem, buildRequest, draftOf, emptyState, stateFromRequest, variableNames, variableValues } from "./state.js";
+import { RequestProblem, buildRequest, draftOf, emptyState, requestWithValues, stateFromRequest, variableNames, variableValues } from "./state.js";
 import { apiGet, runCompletion } from "./stream.js";
 import { loadTemplateVersion, setUpSaveDialog, showTemplateBadge } from "./templates.js";
 
@@ -211,13 +211,18 @@ $("#reset").onclick = () => {
 let codeLang = "curl";
 function paintCode() {
   let text;
+  let missing = [];
   try {
-    const body = buildRequest(state);
-    text = codeFor(codeLang, body, config.upstreams[state.provider] || Object.values(config.upstreams)[0]);
+    const filled = requestWithValues(buildRequest(state), variableValues(state));
+    missing = filled.missing;
+    text = codeFor(codeLang, filled.body, config.apiBase);
   } catch (problem) {
     text = `Fix the request first: ${problem.message}`;
   }
   $("#code-text").textContent = text;
+  const note = $("#code-missing");
+  note.hidden = !missing.length;
+  note.textContent = `No value for ${missing.join(", ")}: left as written in the code; fill it in under Variables.`;
   document.querySelectorAll("[data-lang]").forEach((tab) => tab.setAttribute("aria-selected", String(tab.dataset.lang === codeLang)));
 }
 $("#view-code").onclick = () => { paintCode(); $("#code-dialog").showModal(); };

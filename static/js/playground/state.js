@@ -15,7 +15,7 @@ export function emptyState() {
     systemRole: "system",
     system: "",
     messages: [{ role: "user", content: "", tool_calls: "", tool_call_id: "" }],
-    params: { stream: true, stop: "" },
+    params: { stream: true, stop: "", reasoning_effort: "" },
     tools: [],
     toolChoice: "auto",
     format: { type: "text", name: "response", schema: "", strict: true },
@@ -47,6 +47,26 @@ export function variableValues(state) {
     else if (spec.default) values[name] = spec.default;
   }
   return values;
+}
+
+// The body with its {{variables}} filled in as the server fills them for a run (`\{{` writes
+// "{{"), for code that calls /v1, which sends messages as they are. A variable with no value
+// stays as written and is named in `missing`.
+export function requestWithValues(body, values) {
+  const missing = [];
+  const fill = (text) => text.replace(PLACEHOLDER, (placeholder, name) => {
+    if (!name) return "{{";
+    if (Object.hasOwn(values, name)) return values[name];
+    if (!missing.includes(name)) missing.push(name);
+    return placeholder;
+  });
+  const messages = body.messages.map((message) => {
+    if (typeof message.content === "string") return { ...message, content: fill(message.content) };
+    if (!Array.isArray(message.content)) return message;
+    const parts = message.content.map((part) => (typeof part.text === "string" ? { ...part, text: fill(part.text) } : part));
+    return { ...message, content: parts };
+  });
+  return { body: { ...body, messages }, missing };
 }
 
 // The draft of the user with this id: load(), save(state) and clear().
@@ -128,6 +148,7 @@ export function buildRequest(state) {
   }
   const stops = (state.params.stop || "").split("\n").filter((line) => line !== "");
   if (stops.length) body.stop = stops;
+  if (state.params.reasoning_effort) body.reasoning_effort = state.params.reasoning_effort;
   if (state.tools.length) {
     body.tools = state.tools.map((text, index) => toolFromText(text, index));
     body.tool_choice = state.toolChoice.startsWith("fn:")
@@ -169,6 +190,7 @@ export function stateFromRequest(request, provider = "") {
   for (const name of PARAMS) if (request[name] !== undefined) state.params[name] = String(request[name]);
   state.params.stop = Array.isArray(request.stop) ? request.stop.join("\n") : request.stop || "";
   state.params.stream = Boolean(request.stream);
+  state.params.reasoning_effort = request.reasoning_effort || "";
   state.tools = (request.tools || []).map((tool) => JSON.stringify(tool, null, 2));
   const choice = request.tool_choice;
   state.toolChoice = choice && typeof choice === "object" ? `fn:${choice.function?.name}` : choice || "auto";

@@ -54,13 +54,19 @@ export function setUpSaveDialog({ config, getState, onSaved }) {
   };
   document.querySelectorAll('input[name="save-mode"]').forEach((radio) => { radio.onchange = modeFields; });
 
+  // One outcome at a time: each attempt starts by clearing the last one's message.
+  const clearOutcome = () => {
+    $("#save-errors").textContent = "";
+    $("#save-result").hidden = true;
+  };
+
   $("#save-template").onclick = () => {
     const state = getState();
     const editable = Boolean(state.template?.canEdit);
     $("#save-mode").hidden = !editable;
     if (editable) $("#save-template-name").textContent = state.template.name;
-    $("#save-errors").textContent = "";
-    $("#save-result").hidden = true;
+    clearOutcome();
+    $("#save-message").value = ""; // a note describes one version: never the last one's
     modeFields();
     dialog.showModal();
   };
@@ -68,6 +74,7 @@ export function setUpSaveDialog({ config, getState, onSaved }) {
 
   $("#save-form").onsubmit = async (event) => {
     event.preventDefault();
+    clearOutcome();
     const state = getState();
     const asVersion = !$("#save-mode").hidden && document.querySelector('input[name="save-mode"]:checked').value === "version";
     let data;
@@ -78,6 +85,8 @@ export function setUpSaveDialog({ config, getState, onSaved }) {
       return;
     }
     data.commit_message = $("#save-message").value;
+    const submit = $("#save-submit");
+    submit.disabled = true; // a second click while saving would save twice
     try {
       let template;
       let number;
@@ -94,12 +103,14 @@ export function setUpSaveDialog({ config, getState, onSaved }) {
       link.href = `/templates/${template.id}/?v=${number}`;
       link.textContent = `Saved as ${template.name} v${number} — open the template`;
       link.hidden = false;
-      $("#save-errors").textContent = "";
+      $("#save-message").value = "";
     } catch (error) {
       const fields = error.body?.errors;
       $("#save-errors").textContent = fields
         ? Object.entries(fields).map(([field, messages]) => `${field}: ${[].concat(messages).join(" ")}`).join("\n")
         : error.message;
+    } finally {
+      submit.disabled = false;
     }
   };
 }
