@@ -171,10 +171,11 @@ def wait_for(condition, timeout: float = 5.0) -> None:
 SCREENSHOTS = ROOT / "screenshots"
 
 
-def screenshot(page, name: str) -> None:
-    """Save a picture of the current state for a person to look at (screenshots/ is ignored)."""
+def screenshot(page, name: str, *, full_page: bool = True) -> None:
+    """Save a picture of the current state for a person to look at (screenshots/ is ignored);
+    full_page=False: only what the window shows."""
     SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=full_page)
 
 
 SCREEN_SIZES = {"desktop": (1280, 800), "phone": (390, 844)}

@@ -25,7 +25,8 @@ export function renderSystem(state, changed) {
   autoGrow(content);
 }
 
-export function renderMessages(state, changed) {
+// `rerunFrom(index)`, when given (chat mode), puts a "Rerun from here" on user and tool messages.
+export function renderMessages(state, changed, { rerunFrom = null } = {}) {
   const list = $("#messages");
   list.replaceChildren();
   state.messages.forEach((message, index) => {
@@ -47,6 +48,7 @@ export function renderMessages(state, changed) {
       // Most assistant messages have no tool calls: an empty box on each is noise.
       $(".tool-calls-editor", item).hidden = !(assistant && hasCalls);
       $("[data-add-tool-calls]", item).hidden = !(assistant && !hasCalls);
+      $("[data-rerun]", item).hidden = !rerunFrom || assistant;
       item.dataset.role = message.role;
       content.placeholder = message.role === "tool" ? "The tool's result, e.g. {\"temp_c\": 14}" : "Enter a message…";
     };
@@ -56,6 +58,7 @@ export function renderMessages(state, changed) {
       showRoleFields();
       toolCalls.focus();
     };
+    $("[data-rerun]", item).onclick = () => rerunFrom(index);
     role.onchange = () => { message.role = role.value; showRoleFields(); changed(); };
     content.oninput = () => { message.content = content.value; changed(); };
     callId.oninput = () => { message.tool_call_id = callId.value; changed(); };
@@ -66,7 +69,7 @@ export function renderMessages(state, changed) {
         if (action === "delete") state.messages.splice(index, 1);
         if (action === "up" && index > 0) state.messages.splice(index - 1, 0, ...state.messages.splice(index, 1));
         if (action === "down" && index < state.messages.length - 1) state.messages.splice(index + 1, 0, ...state.messages.splice(index, 1));
-        renderMessages(state, changed);
+        renderMessages(state, changed, { rerunFrom });
         changed();
       };
     });

@@ -1,7 +1,9 @@
-// The playground page: wires the editors, the model picker, running and the response panel.
+// The playground page: wires the editors, the model picker, running, chat mode and the response panel.
 
+import { chatModeSaved, cutLosesText, regenerateCut, saveChatMode } from "./chat.js";
 import { codeFor } from "./code.js";
-import { addExampleTool, addMessage, renderFormat, renderMessages, renderParams, renderSystem, renderTools, renderVariables } from "./editors.js";
+import { addExampleTool, addMessage, renderFormat, renderMessages as drawMessages, renderParams, renderSystem, renderTools, renderVariables } from "./editors.js";
+import { setUpLayout, wide } from "./layout.js";
 import { ResponsePanel } from "./response.js";
 import { RequestProblem, buildRequest, draftOf, emptyState, requestWithValues, stateFromRequest, variableNames, variableValues } from "./state.js";
 import { apiGet, runCompletion } from "./stream.js";
@@ -9,21 +11,34 @@ import { loadTemplateVersion, setUpSaveDialog, showTemplateBadge } from "./templ
 
 const $ = (selector) => document.querySelector(selector);
 const config = JSON.parse($("#playground-config").textContent);
-const panel = new ResponsePanel();
+setUpLayout();
+const panel = new ResponsePanel({ wide });
 const draft = draftOf(config.user);
 let state = draft.load();
 let running = null; // AbortController of the run in flight
 let providerCount = 1;
+let chatMode = chatModeSaved();
 
 function changed() {
   draft.save(state);
   renderVariables(state, changed);
 }
 
+function renderMessages() {
+  drawMessages(state, changed, { rerunFrom: chatMode ? rerunFrom : null });
+}
+
+// Focus a message's text without scrolling a phone's page away from the answer.
+function focusMessage(index) {
+  const area = document.querySelector(`#messages li[data-index="${index}"] textarea`);
+  area.focus({ preventScroll: !wide.matches });
+  if (wide.matches) area.scrollIntoView({ block: "nearest" });
+}
+
 function renderAll() {
   showTemplateBadge(state);
   renderSystem(state, changed);
-  renderMessages(state, changed);
+  renderMessages();
   renderParams(state, changed);
   renderTools(state, changed);
   renderFormat(state, changed);
@@ -135,15 +150,16 @@ async function run() {
     await runCompletion(body, {
       signal: running.signal,
       onEvent: (name, data) => {
+        if (name === "run") panel.runStarted(data);
         if (name === "delta") panel.delta(data);
-        if (name === "done") panel.finish(data);
+        if (name === "done") answered(data);
       },
     });
   } catch (error) {
     if (error.name === "AbortError") {
-      panel.setStatus("stopped", "warn");
+      panel.stopped();
     } else if (error.body?.errors) {
-      $("#response").hidden = true;
+      panel.clear();
       showProblems(error.body.errors);
     } else if (error.body?.run_id) {
       panel.finish(error.body);
@@ -153,8 +169,47 @@ async function run() {
   } finally {
     running = null;
     setRunning(false);
+    if (panel.running) panel.showError("The stream ended before the run's summary arrived.");
   }
 }
+
+function answered(summary) {
+  panel.finish(summary);
+  const done = summary.status === "ok" && summary.message?.content && !summary.message.tool_calls?.length;
+  if (!chatMode || !done) return;
+  addMessage(state, { role: "assistant", content: summary.message.content });
+  addMessage(state, { role: "user" });
+  renderMessages();
+  changed();
+  focusMessage(state.messages.length - 1);
+  $("#add-response").hidden = true; // it is in already
+  $("#regenerate").hidden = false;
+}
+
+// Chat mode: run again from a message, the ones after it dropped; Regenerate runs again from
+// before the last answer.
+function rerunFrom(index) {
+  if (running) return;
+  state.messages.splice(index + 1);
+  renderMessages();
+  changed();
+  run();
+}
+
+$("#regenerate").onclick = () => {
+  const cut = regenerateCut(state.messages);
+  if (cut === 0) return; // nothing before the answer to run from
+  if (cutLosesText(state.messages, cut) && !window.confirm("Regenerate drops the messages after the last answer. Go ahead?")) return;
+  rerunFrom(cut - 1);
+};
+
+const chatSwitch = $("#chat-mode");
+chatSwitch.checked = chatMode;
+chatSwitch.onchange = () => {
+  chatMode = chatSwitch.checked;
+  saveChatMode(chatMode);
+  renderMessages();
+};
 
 $("#run").onclick = run;
 $("#stop").onclick = () => running?.abort();
@@ -169,7 +224,7 @@ document.addEventListener("keydown", (event) => {
 
 $("#add-message").onclick = () => {
   addMessage(state);
-  renderMessages(state, changed);
+  renderMessages();
   changed();
   document.querySelector("#messages li:last-child textarea").focus();
 };
@@ -177,16 +232,17 @@ $("#add-message").onclick = () => {
 $("#add-response").onclick = () => {
   addMessage(state, { role: "assistant", content: panel.content });
   addMessage(state, { role: "user" });
-  renderMessages(state, changed);
+  renderMessages();
   changed();
-  document.querySelector("#messages li:last-child textarea").focus();
+  focusMessage(state.messages.length - 1);
+  $("#add-response").hidden = true;
 };
 
 $("#add-tool-results").onclick = () => {
   const calls = [...panel.toolCalls.values()];
   addMessage(state, { role: "assistant", content: panel.content || "", tool_calls: JSON.stringify(calls, null, 2) });
   for (const call of calls) addMessage(state, { role: "tool", tool_call_id: call.id, content: "" });
-  renderMessages(state, changed);
+  renderMessages();
   changed();
   document.querySelector(`#messages li[data-index="${state.messages.length - calls.length}"] textarea`).focus();
 };
@@ -203,7 +259,7 @@ $("#reset").onclick = () => {
   draft.clear();
   state = { ...emptyState(), ...model };
   renderAll();
-  $("#response").hidden = true;
+  panel.clear();
 };
 
 // View code

@@ -1,13 +1,20 @@
 // The response panel: streamed text as it arrives, then the run's summary — content as safe
 // Markdown or raw text, JSON pretty-printed with its schema check, tool calls, usage, timings.
+// While a run is in flight it shows a spinner and the time so far, and keeps the answer in view.
 
+import { Follower } from "./follow.js";
 import { renderMarkdown } from "./markdown.js";
+import { apiGet } from "./stream.js";
 
 const $ = (selector) => document.querySelector(selector);
 
+const STOPPED_RUN_TRIES = 8; // the server logs a cancelled run at its next write: usually < 1 s
+
 export class ResponsePanel {
-  constructor() {
+  constructor({ wide }) {
     this.view = "pretty";
+    this.follower = new Follower($("#response"), wide);
+    this.generation = 0; // which run the panel shows: a late answer about an older one is dropped
     this.reset();
     document.querySelectorAll("[data-view]").forEach((button) => {
       button.onclick = () => {
@@ -23,22 +30,69 @@ export class ResponsePanel {
     this.content = "";
     this.toolCalls = new Map();
     this.summary = null;
+    this.runId = null;
     this.jsonExpected = false;
     this.pending = false;
   }
 
   start({ jsonExpected }) {
     this.reset();
+    this.generation += 1;
     this.jsonExpected = jsonExpected;
-    $("#response").hidden = false;
+    $("#response").classList.remove("is-empty");
     $("#response-error").hidden = true;
     $("#response-schema").hidden = true;
-    $("#add-response").hidden = true;
-    $("#add-tool-results").hidden = true;
-    $("#run-link").hidden = true;
+    for (const id of ["add-response", "add-tool-results", "regenerate", "run-link"]) $(`#${id}`).hidden = true;
     $("#response-meta").replaceChildren();
     this.setStatus("running…", "");
+    this.startClock();
     this.paint();
+    this.follower.start();
+  }
+
+  // Back to the empty panel (Reset, or a request the server refused before running it).
+  clear() {
+    this.settle();
+    this.follower.on = false;
+    this.reset();
+    this.generation += 1;
+    $("#response").classList.add("is-empty");
+    $("#response-error").hidden = true;
+    for (const id of ["add-response", "add-tool-results", "regenerate", "run-link"]) $(`#${id}`).hidden = true;
+    $("#response-meta").replaceChildren();
+    this.setStatus("", "");
+    this.paint();
+  }
+
+  startClock() {
+    const started = performance.now();
+    const elapsed = $("#response-elapsed");
+    const tick = () => { elapsed.textContent = `${((performance.now() - started) / 1000).toFixed(1)} s`; };
+    tick();
+    clearInterval(this.clock);
+    this.clock = setInterval(tick, 100);
+    this.startedAt = started;
+    this.running = true;
+    $("#response-running").hidden = false;
+  }
+
+  // The run is over, however it ended.
+  settle() {
+    this.running = false;
+    clearInterval(this.clock);
+    $("#response-running").hidden = true;
+  }
+
+  // The stream's first event: the run exists, so it can be opened (and found again after Stop).
+  runStarted(data) {
+    this.runId = data.run_id;
+    this.showRunLink();
+  }
+
+  showRunLink() {
+    const link = $("#run-link");
+    link.href = `/runs/${this.runId}/`;
+    link.hidden = false;
   }
 
   setStatus(text, kind) {
@@ -67,7 +121,9 @@ export class ResponsePanel {
   }
 
   finish(summary) {
+    this.settle();
     this.summary = summary;
+    this.runId = summary.run_id;
     this.content = summary.message?.content ?? this.content;
     this.toolCalls = new Map((summary.message?.tool_calls || []).map((call, i) => [i, call]));
     const status = summary.status;
@@ -77,17 +133,40 @@ export class ResponsePanel {
     this.paintMeta(summary);
     $("#add-response").hidden = !(this.content && !this.toolCalls.size);
     $("#add-tool-results").hidden = !this.toolCalls.size;
-    const link = $("#run-link");
-    link.href = `/runs/${summary.run_id}/`;
-    link.hidden = false;
+    this.showRunLink();
     this.paint();
+  }
+
+  // Stop: what arrived stays. The server's final event does not come after the hang-up, so the
+  // run's tokens and latency are asked for once the server has logged it as cancelled.
+  async stopped() {
+    this.settle();
+    this.setStatus("stopped", "warn");
+    $("#add-response").hidden = !this.content;
+    if (!this.runId) return;
+    const generation = this.generation;
+    const latency = Math.round(performance.now() - this.startedAt);
+    this.paintMeta({ latency_ms: latency, ttft_ms: null, usage: null, model: "", provider: "" }, { counting: true });
+    for (let attempt = 0; attempt < STOPPED_RUN_TRIES; attempt += 1) {
+      await new Promise((resolve) => { setTimeout(resolve, 250 * 2 ** Math.min(attempt, 3)); });
+      if (generation !== this.generation) return; // another run started meanwhile
+      let run;
+      try {
+        run = await apiGet(`/api/runs/${encodeURIComponent(this.runId)}/`);
+      } catch {
+        continue;
+      }
+      if (generation !== this.generation) return;
+      if (run.status !== "running") return this.paintMeta(run);
+    }
   }
 
   showError(message) {
     const box = $("#response-error");
     box.textContent = message; // textContent: upstream error text is untrusted too
     box.hidden = false;
-    $("#response").hidden = false;
+    this.settle();
+    $("#response").classList.remove("is-empty");
     if (!this.summary) this.setStatus("error", "danger");
   }
 
@@ -109,6 +188,7 @@ export class ResponsePanel {
       }
     }
     this.paintToolCalls();
+    this.follower.keep();
   }
 
   prettyJson() {
@@ -155,16 +235,17 @@ export class ResponsePanel {
     box.textContent = schema.valid ? "✓ Valid against the JSON schema" : `✗ Does not match the schema — ${schema.error}`;
   }
 
-  paintMeta(summary) {
+  // `counting`: stopped, and the server has not logged the run yet (latency measured here).
+  paintMeta(summary, { counting = false } = {}) {
     const usage = summary.usage || {};
     const tokens = (value) => (value === null || value === undefined ? "unknown" : String(value));
     const rows = [
       ["Finish reason", summary.finish_reason || "—"],
-      ["Tokens", `${tokens(usage.prompt_tokens)} prompt · ${tokens(usage.completion_tokens)} completion · ${tokens(usage.total_tokens)} total${usage.source === "partial" ? " (partial)" : ""}`],
-      ["Latency", summary.latency_ms === null ? "—" : `${summary.latency_ms} ms`],
+      ["Tokens", counting ? "counting…" : `${tokens(usage.prompt_tokens)} prompt · ${tokens(usage.completion_tokens)} completion · ${tokens(usage.total_tokens)} total${usage.source === "partial" ? " (partial)" : ""}`],
+      ["Latency", summary.latency_ms === null ? "—" : `${summary.latency_ms} ms${counting ? " (until Stop)" : ""}`],
       ["Time to first token", summary.ttft_ms === null ? "—" : `${summary.ttft_ms} ms`],
-      ["Model", `${summary.model} · ${summary.provider}`],
     ];
+    if (summary.model) rows.push(["Model", `${summary.model} · ${summary.provider}`]);
     $("#response-meta").replaceChildren(
       ...rows.flatMap(([term, value]) => {
         const dt = document.createElement("dt");
@@ -174,6 +255,7 @@ export class ResponsePanel {
         return [dt, dd];
       }),
     );
+    this.follower.keep();
   }
 
   copyText() {
