@@ -63,12 +63,13 @@ def expect_in_view(page, selector):
     assert element.bounding_box()["y"] >= toolbar["y"] + toolbar["height"] - 1
 
 
-def run_and_watch(page, upstream):
+def run_and_watch(page, upstream, name):
     upstream.chunk_delay = 0.05
     page.locator("#run").click()
     expect(page.locator("#response-running")).to_be_visible()
     expect(page.locator("#response-content")).to_contain_text("You said")
     expect_in_view(page, "#response-content")  # while streaming
+    screenshot(page, f"{name}-running", full_page=False)
     expect(page.locator("#response-status")).to_have_text("done")
     expect(page.locator("#response-running")).to_be_hidden()
     expect_in_view(page, "#response-content")
@@ -80,7 +81,7 @@ def test_answer_is_beside_the_editor_on_a_laptop(playground, upstream):
     page.set_viewport_size({"width": 1280, "height": 800})
     expect(page.locator("#response")).to_contain_text("The answer appears here")
     write_three_messages(page)
-    run_and_watch(page, upstream)
+    run_and_watch(page, upstream, "playground-flow-desktop")
     editor = page.locator("#editor").bounding_box()
     answer = page.locator("#response").bounding_box()
     assert answer["x"] >= editor["x"] + editor["width"]  # beside, not below
@@ -110,7 +111,7 @@ def test_answer_is_scrolled_into_view_on_a_phone(playground, upstream):
     page.set_viewport_size({"width": 390, "height": 844})
     write_three_messages(page)
     expect(page.locator("#response")).to_be_hidden()  # nothing to show yet
-    run_and_watch(page, upstream)
+    run_and_watch(page, upstream, "playground-flow-phone")
     # Under the conversation, above the settings.
     assert (
         page.locator("#messages").bounding_box()["y"]
