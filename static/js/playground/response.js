@@ -146,7 +146,8 @@ export class ResponsePanel {
     if (!this.runId) return;
     const generation = this.generation;
     const latency = Math.round(performance.now() - this.startedAt);
-    this.paintMeta({ latency_ms: latency, ttft_ms: null, usage: null, model: "", provider: "" }, { counting: true });
+    const measured = { latency_ms: latency, ttft_ms: null, usage: null, model: "", provider: "" };
+    this.paintMeta(measured, { tokens: "counting…" });
     for (let attempt = 0; attempt < STOPPED_RUN_TRIES; attempt += 1) {
       await new Promise((resolve) => { setTimeout(resolve, 250 * 2 ** Math.min(attempt, 3)); });
       if (generation !== this.generation) return; // another run started meanwhile
@@ -159,6 +160,7 @@ export class ResponsePanel {
       if (generation !== this.generation) return;
       if (run.status !== "running") return this.paintMeta(run);
     }
+    this.paintMeta(measured, { tokens: "not logged yet: Open run shows them once it is" });
   }
 
   showError(message) {
@@ -235,14 +237,15 @@ export class ResponsePanel {
     box.textContent = schema.valid ? "✓ Valid against the JSON schema" : `✗ Does not match the schema — ${schema.error}`;
   }
 
-  // `counting`: stopped, and the server has not logged the run yet (latency measured here).
-  paintMeta(summary, { counting = false } = {}) {
+  // `tokens`: what to say instead while a stopped run is not logged yet (latency measured here).
+  paintMeta(summary, { tokens: tokensNote = null } = {}) {
+    const measuredHere = tokensNote !== null;
     const usage = summary.usage || {};
     const tokens = (value) => (value === null || value === undefined ? "unknown" : String(value));
     const rows = [
       ["Finish reason", summary.finish_reason || "—"],
-      ["Tokens", counting ? "counting…" : `${tokens(usage.prompt_tokens)} prompt · ${tokens(usage.completion_tokens)} completion · ${tokens(usage.total_tokens)} total${usage.source === "partial" ? " (partial)" : ""}`],
-      ["Latency", summary.latency_ms === null ? "—" : `${summary.latency_ms} ms${counting ? " (until Stop)" : ""}`],
+      ["Tokens", measuredHere ? tokensNote : `${tokens(usage.prompt_tokens)} prompt · ${tokens(usage.completion_tokens)} completion · ${tokens(usage.total_tokens)} total${usage.source === "partial" ? " (partial)" : ""}`],
+      ["Latency", summary.latency_ms === null ? "—" : `${summary.latency_ms} ms${measuredHere ? " (until Stop)" : ""}`],
       ["Time to first token", summary.ttft_ms === null ? "—" : `${summary.ttft_ms} ms`],
     ];
     if (summary.model) rows.push(["Model", `${summary.model} · ${summary.provider}`]);
