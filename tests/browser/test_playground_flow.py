@@ -97,7 +97,7 @@ def test_answer_pane_follows_new_text_until_the_reader_scrolls_up(playground, up
     page.get_by_label("Message content").first.fill("Tell me a lot")
     page.locator("#run").click()
     pane = page.locator("#response")
-    expect(pane).to_contain_text("Paragraph 20")
+    expect(pane).to_contain_text("Paragraph 25")
     assert pane.evaluate("(pane) => pane.scrollTop") > 0  # following the newest text
     pane.hover()
     page.mouse.wheel(0, -5000)  # the reader goes back to the start

@@ -32,7 +32,6 @@ function renderMessages() {
 function focusMessage(index) {
   const area = document.querySelector(`#messages li[data-index="${index}"] textarea`);
   area.focus({ preventScroll: !wide.matches });
-  if (wide.matches) area.scrollIntoView({ block: "nearest" });
 }
 
 function renderAll() {
