@@ -8,14 +8,21 @@ from decimal import Decimal
 
 from django.core.cache import cache
 
+from accounts.token_cache import kept_while_unchanged
+
 from .models import PRICES_CACHE_KEY, ModelPrice
 
 MILLION = Decimal(1_000_000)
 
 
 def _prices() -> dict[tuple[str, str], list[ModelPrice]]:
-    """Every price, newest first per model: a small table read on every run, so cached
-    (a saved price clears it; see ClearsCacheOnChange)."""
+    """Every price, newest first per model: a small table read on every run, so kept in
+    memory while unchanged, behind the shared cache (a saved price clears it; see
+    ClearsCacheOnChange)."""
+    return kept_while_unchanged(PRICES_CACHE_KEY, _prices_shared)
+
+
+def _prices_shared() -> dict[tuple[str, str], list[ModelPrice]]:
     prices = cache.get(PRICES_CACHE_KEY)
     if prices is None:
         prices = {}

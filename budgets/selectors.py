@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db.models import Q
 
 from accounts.models import Team, User
+from accounts.token_cache import kept_while_unchanged
 
 from .models import BUDGET_OWNERS_CACHE_KEY, Budget, BudgetWindow, ModelPrice
 
@@ -30,7 +31,12 @@ def period_bounds(period: str, now: datetime) -> tuple[datetime, datetime]:
 
 def _budget_owners() -> tuple[set[UUID], set[int]]:
     """Ids of the teams and users that have any budget. Most requests have none, so this
-    cached answer spares them a query (a saved budget clears it; see ClearsCacheOnChange)."""
+    answer, kept in memory while unchanged behind the shared cache, spares them a query (a
+    saved budget clears it; see ClearsCacheOnChange)."""
+    return kept_while_unchanged(BUDGET_OWNERS_CACHE_KEY, _budget_owners_shared)
+
+
+def _budget_owners_shared() -> tuple[set[UUID], set[int]]:
     owners: tuple[set[UUID], set[int]] | None = cache.get(BUDGET_OWNERS_CACHE_KEY)
     if owners is None:
         pairs = list(Budget.objects.values_list("team_id", "user_id"))

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
+from accounts.token_cache import kept_while_unchanged
+
 from .client import UpstreamClient, UpstreamConfig, UpstreamError
 from .demo import demo_base_url, demo_mode_on
 from .io_loop import blocking
@@ -52,8 +54,13 @@ def default_provider() -> ProviderConfig:
 
 
 def _extra_providers() -> list[Provider]:
-    """Staff-added providers, cached briefly: every completion needs them, they rarely change,
-    and saving a provider clears the cache (keys stay encrypted in the cache)."""
+    """Staff-added providers: every completion needs them and they rarely change, so kept in
+    memory while unchanged, behind a brief shared cache that saving a provider clears (keys
+    stay encrypted in both)."""
+    return kept_while_unchanged(PROVIDERS_CACHE_KEY, _extra_providers_shared)
+
+
+def _extra_providers_shared() -> list[Provider]:
     providers = cache.get(PROVIDERS_CACHE_KEY)
     if providers is None:
         providers = list(

@@ -16,6 +16,7 @@ from accounts.token_cache import (
     LISTENER_NAME,
     TokenCache,
     _listener_connection,
+    kept_while_unchanged,
     token_cache_disable,
     token_cache_enable,
 )
@@ -232,3 +233,34 @@ def test_no_cache_where_changes_cannot_be_heard(db, settings):
     if connection.vendor != "postgresql":
         settings.TOKEN_CACHE_SECONDS = 60
         assert token_cache_enable() is None  # SQLite has no LISTEN/NOTIFY
+
+
+@on_postgresql
+def test_tables_kept_in_memory_are_fetched_again_after_a_price_budget_or_provider_change(
+    cache, acme, alice
+):
+    """Providers, prices and who has budgets are read on every call: served processes keep
+    them while PostgreSQL says nothing changed (kept_while_unchanged), as for tokens."""
+    from budgets.models import ModelPrice
+    from budgets.services import budget_create
+    from completions.models import Provider
+
+    counting = CountingFetch(value=["a table"])
+
+    def fetch():
+        return counting("t")
+
+    changes = [
+        lambda: ModelPrice.objects.create(
+            provider="octopusx", model="m", input_per_million=1, output_per_million=2
+        ),
+        lambda: budget_create(actor=alice, team=acme, metric="tokens", limit=100, period="daily"),
+        lambda: Provider.objects.create(slug="other", name="Other", base_url="http://x/v1"),
+    ]
+    for change in changes:
+        assert kept_while_unchanged("t", fetch) == ["a table"]
+        calls = counting.calls
+        assert kept_while_unchanged("t", fetch) == ["a table"] and counting.calls == calls
+        _changed_after(cache, change)
+        kept_while_unchanged("t", fetch)
+        assert counting.calls == calls + 1, "a committed change must empty what was kept"
