@@ -1,10 +1,13 @@
 """Serving the site for tests: over ASGI in this process (the `live_server` fixture), or in
 processes of its own under gunicorn as production runs it."""
 
+import atexit
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -84,16 +87,31 @@ def _answers(url: str) -> bool:
 
 
 SERVED_PASSWORD = "served-pass-123"  # served_site's user "served"
-# The served site's database and static files, its user "served" and a token with the "run"
-# scope (printed last).
+# The served site's database (migrations are quick on a copy of a migrated one) and static
+# files, its user "served" and a token with the "run" scope (printed last).
 SERVED_SETUP = f"""
+import os
 from django.core.management import call_command
 from accounts.services import token_create, user_signup
 call_command("migrate", interactive=False, verbosity=0)
-call_command("collectstatic", interactive=False, verbosity=0)  # DEBUG off: from staticfiles/
+if os.environ.get("SERVED_COLLECT_STATIC"):  # DEBUG off serves them from staticfiles/
+    call_command("collectstatic", interactive=False, verbosity=0)
 user = user_signup(username="served", email="served@example.com", password="{SERVED_PASSWORD}")
 print(token_create(user=user, name="served")[1])
 """
+# What every served site of this test session shares, made once: the collected static files
+# (compressing them all takes seconds) and a migrated SQLite database to copy.
+_made_once: dict[str, Path] = {}
+
+
+def _sqlite_copy_of_migrated(target: Path, env: dict) -> None:
+    template = _made_once.get("sqlite")
+    if template is None:
+        template = Path(tempfile.mkdtemp(prefix="octoplay-served-")) / "migrated.sqlite3"
+        atexit.register(shutil.rmtree, template.parent, True)
+        _manage("migrate", "--noinput", "-v0", env={**env, "DATABASE_URL": f"sqlite:///{template}"})
+        _made_once["sqlite"] = template
+    shutil.copyfile(template, target)
 
 
 @contextmanager
@@ -124,8 +142,14 @@ def served_site(
         "LOG_LEVEL": "WARNING",
         **extra,
     }
+    sqlite_file = Path(database_url.removeprefix("sqlite:///"))
+    if database_url.startswith("sqlite:///") and not sqlite_file.exists():
+        _sqlite_copy_of_migrated(sqlite_file, env)
+    if "static" not in _made_once:
+        env["SERVED_COLLECT_STATIC"] = "1"
     # One Django start-up for the whole set-up, not one per command (each costs ~1 s).
     token = _manage("shell", "-c", SERVED_SETUP, env=env).strip().splitlines()[-1]
+    _made_once["static"] = ROOT / "staticfiles"
     port = free_port()
     server = subprocess.Popen(  # noqa: S603 - gunicorn from this venv, fixed arguments
         [
@@ -179,30 +203,41 @@ def served_login(base: str) -> requests.Session:
 
 @contextmanager
 def served_database(tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database for a served site, of the suite's own kind: on PostgreSQL (as
-    in CI) a database of its own beside the suite's, dropped afterwards; else a SQLite file."""
+    """A fresh database for a served site, of the suite's own kind, migrated: on PostgreSQL
+    (as in CI) a database of its own beside the suite's, made from a migrated template (made
+    once per session) and dropped afterwards; else a SQLite file (served_site copies one)."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         yield f"sqlite:///{tmp_path / 'served.sqlite3'}"
         return
     where = connection.settings_dict
-    name = f"octoplay_served_{os.getpid()}"
     admin = dict(
         host=where["HOST"], port=where["PORT"] or 5432, user=where["USER"], dbname="postgres"
     )
     if where["PASSWORD"]:
         admin["password"] = where["PASSWORD"]
+    credentials = where["USER"] + (f":{where['PASSWORD']}" if where["PASSWORD"] else "")
+
+    def url(database: str) -> str:
+        return f"postgres://{credentials}@{admin['host']}:{admin['port']}/{database}"
 
     def execute(statement: str) -> None:
         with psycopg.connect(**admin, autocommit=True) as conn:
             conn.execute(statement)
 
+    template = f"octoplay_served_template_{os.getpid()}"
+    if "postgresql" not in _made_once:
+        execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+        execute(f'CREATE DATABASE "{template}"')
+        atexit.register(execute, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+        _manage("migrate", "--noinput", "-v0", env={**os.environ, "DATABASE_URL": url(template)})
+        _made_once["postgresql"] = Path(template)
+    name = f"octoplay_served_{os.getpid()}"
     execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    execute(f'CREATE DATABASE "{name}"')
+    execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:
-        credentials = where["USER"] + (f":{where['PASSWORD']}" if where["PASSWORD"] else "")
-        yield f"postgres://{credentials}@{admin['host']}:{admin['port']}/{name}"
+        yield url(name)
     finally:
         execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
