@@ -4,13 +4,16 @@ dataset, runs its cells in this process (the same code as a worker), prints the 
 variant and exits 1 when a pass rate is below --min-pass (2 when it could not run at all)."""
 
 import json
+import time
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from datasets.models import Dataset
 from experiments import selectors, services
+from experiments.cells import cells_run_here
 from experiments.models import Experiment
 from experiments.worker import CellWorker
 from prompts.models import PromptTemplate
@@ -30,11 +33,20 @@ class Command(BaseCommand):
         run.add_argument("--model", default="", help="Run with this model instead.")
         run.add_argument("--evaluators", help="JSON list (default: the dataset's defaults).")
         run.add_argument("--repetitions", type=int, default=1)
+        run.add_argument(
+            "--concurrency", type=int, help="Cells at once (1: in this thread, no pool)."
+        )
 
     def handle(self, *args, **options):
         experiment = self._started(options)
-        CellWorker().run(until_idle=True)
-        experiment.refresh_from_db()
+        while experiment.status == Experiment.Status.RUNNING:
+            if options["concurrency"] == 1:
+                cells_run_here()
+            else:
+                CellWorker(concurrency=options["concurrency"]).run(until_idle=True)
+            experiment.refresh_from_db()
+            if experiment.status == Experiment.Status.RUNNING:
+                time.sleep(settings.EXPERIMENT_POLL_SECONDS)  # cells waiting out a rate limit
         rows = selectors.experiment_summary(experiment)
         failing = self._print(experiment, rows, options["min_pass"])
         if failing:
