@@ -104,12 +104,11 @@ def worker(env: dict[str, str], log):
 
 
 def _counts(url: str, experiment: str) -> dict[str, int]:
-    cells = "SELECT status, COUNT(*) FROM experiments_cell WHERE experiment_id = %s GROUP BY status"
-    statuses = {}
-    for status in ("pending", "running", "done", "failed"):
-        row = _query(url, cells.replace("GROUP BY status", "AND status = %s"), experiment, status)
-        statuses[status] = row[1] if row else 0
-    return statuses
+    cells = "SELECT COUNT(*) FROM experiments_cell WHERE experiment_id = %s AND status = %s"
+    return {
+        status: _query(url, cells, experiment, status)[0]
+        for status in ("pending", "running", "done", "failed")
+    }
 
 
 def _experiment_id(url: str, experiment: str) -> str:
