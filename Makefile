@@ -27,11 +27,14 @@ $(VENV)/.installed: pyproject.toml
 	@sed "s|^SECRET_KEY=.*|SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')|" .env.example > .env
 	@echo "Created .env for local use (DEBUG on). Edit it to add OCTOPUSX_API_KEY."
 
-# Serve the site on http://$(HOST):$(PORT) (SQLite unless DATABASE_URL says otherwise).
+# Serve the site on http://$(HOST):$(PORT) (SQLite unless DATABASE_URL says otherwise), with
+# an experiment worker beside it, stopped with the server (Ctrl+C, or the recipe failing).
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py welcome --url http://$(HOST):$(PORT)/
+	$(PY) manage.py experiment_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(VENV)/bin/gunicorn playground.asgi:application --config playground/gunicorn.conf.py --bind $(HOST):$(PORT)
 
 # The same ASGI application, reloaded when the code changes, for working on the code.
