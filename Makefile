@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 # Type checking, configured in pyproject.toml; DEBUG=true lets the settings load without a .env.
 MYPY := DEBUG=true $(VENV)/bin/mypy
 
-.PHONY: install run dev test lint format local-model bench-completions bench-usage bench-openai bench-kill bench-serving bench-datasets clean
+.PHONY: install run dev test lint format local-model bench-completions bench-usage bench-openai bench-kill bench-serving bench-datasets bench-experiments clean
 
 # Create .venv and install the project with its dev/test extras; quick when nothing changed.
 install: $(VENV)/.installed .env
@@ -77,6 +77,10 @@ bench-serving: install
 # A 10,000-item dataset imported, paged and exported (SQLite; --database-url for PostgreSQL).
 bench-datasets: install
 	$(PY) bench/dataset_import.py
+
+# 1,000 items × 2 variants through a real worker process: cells/s, overhead per cell, grid timings.
+bench-experiments: install
+	$(PY) bench/experiment_cells.py
 
 lint: install
 	$(VENV)/bin/ruff check .

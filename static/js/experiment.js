@@ -50,6 +50,12 @@ function answerNode(answer) {
 
 const seconds = (s) => (s === null || s === undefined ? "—" : s < 90 ? `${Math.round(s)} s` : `${Math.round(s / 60)} min`);
 
+// Unknown cost is shown as unknown, never as 0 (README "Usage").
+function costShown(p) {
+  if (!p.runs_with_unknown_cost) return p.cost;
+  return Number(p.cost) === 0 ? "unknown" : `${p.cost} + unknown`;
+}
+
 function showProgress(p) {
   bar.max = Math.max(1, p.total);
   bar.value = p.total - p.remaining;
@@ -57,7 +63,7 @@ function showProgress(p) {
   numbers.textContent = `${p.done} done · ${p.failed} failed · ${p.remaining} remaining` +
     (p.cancelled ? ` · ${p.cancelled} cancelled` : "") +
     ` · elapsed ${seconds(p.elapsed_seconds)} · ETA ${p.status === "running" ? seconds(p.eta_seconds) : "—"}` +
-    ` · ${p.tokens} tokens · cost ${p.cost}${p.runs_with_unknown_cost ? " (+ unknown)" : ""}`;
+    ` · ${p.tokens} tokens · cost ${costShown(p)}`;
   const stop = document.getElementById("ex-stop");
   stop.hidden = !p.stop_reason;
   stop.textContent = p.stop_reason || "";
