@@ -73,7 +73,7 @@ class Variant(models.Model):
         "playground.TemplateVersion",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,  # versions go only with their template, as do variants
         related_name="+",
     )
 
@@ -106,8 +106,9 @@ class Cell(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="cells")
     variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="cells")
+    # Revisions go only with their dataset, which takes its experiments with it.
     item_revision = models.ForeignKey(
-        "datasets.ItemRevision", on_delete=models.PROTECT, related_name="+"
+        "datasets.ItemRevision", on_delete=models.CASCADE, related_name="+"
     )
     position = models.PositiveIntegerField(help_text="The item's place in the experiment.")
     repetition = models.PositiveSmallIntegerField(default=1)

@@ -141,3 +141,17 @@ def test_a_plain_member_cannot_start_someone_elses_experiment(bob, dana, draft):
     assert experiment_start(user=dana, experiment=draft).status == "running"  # an admin may
     with pytest.raises(ValidationError):
         experiment_start(user=dana, experiment=draft)  # once
+
+
+def test_deleting_the_dataset_deletes_its_experiments(api, alice, draft, dataset):
+    experiment_start(user=alice, experiment=draft)
+    cells_run_here(limit=1)
+    assert api(alice).delete(f"/api/datasets/{dataset.pk}/").status_code == 204
+    assert not Experiment.objects.filter(pk=draft.pk).exists()
+    assert Run.objects.filter(source="experiment").count() == 1  # runs stay in History
+
+
+def test_deleting_a_template_takes_its_variants_and_their_cells(api, alice, draft, template):
+    experiment_start(user=alice, experiment=draft)
+    assert api(alice).delete(f"/api/templates/{template.pk}/").status_code == 204
+    assert Experiment.objects.get(pk=draft.pk).cells.count() == 0
