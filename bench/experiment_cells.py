@@ -93,17 +93,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder, fake_upstream(latency=args.latency) as base:
         url = args.database_url or f"sqlite:///{folder}/bench.sqlite3"
         setup_django(url)
-        run(base, url, args.items, args.concurrency)
+        run(base, url, args.items, args.concurrency, args.latency)
 
 
-def run(base: str, url: str, items: int, concurrency: int) -> None:
+def run(base: str, url: str, items: int, concurrency: int, latency: float) -> None:
     from django.db.models import Avg
     from django.test import Client
 
     from experiments.models import Experiment
     from experiments.services import experiment_start
 
-    direct = direct_calls(base)
+    direct = direct_calls(base, n=300 if latency < 0.05 else 30)
     user, experiment = experiment_make(items)
     env = dict(
         os.environ,
