@@ -88,6 +88,17 @@ def cell_leases_renew(cell_ids: list[UUID]) -> int:
     return running.update(lease_expires_at=cell_lease_expiry())
 
 
+def cells_abandoned_settle(*, now: datetime | None = None) -> int:
+    """Cells of a cancelled experiment whose worker died are never claimed again: mark them
+    cancelled once their lease has lapsed (the keeper of every worker does this)."""
+    lapsed = Cell.objects.filter(
+        experiment__status=Experiment.Status.CANCELLED,
+        status=Cell.Status.RUNNING,
+        lease_expires_at__lt=now or timezone.now(),
+    )
+    return lapsed.update(status=Cell.Status.CANCELLED, lease_expires_at=None)
+
+
 def cell_execute(cell_id: UUID, attempt: int) -> None:
     """Run a claimed cell to its end: one normal run through completions.services, charged
     to the experiment's team as whoever started it; a refusal or an error fails the cell with

@@ -17,7 +17,13 @@ from django.db import connection
 
 from completions.leases import run_keeper_start
 
-from .cells import cell_execute, cell_fail_internal, cell_leases_renew, cells_claim
+from .cells import (
+    cell_execute,
+    cell_fail_internal,
+    cell_leases_renew,
+    cells_abandoned_settle,
+    cells_claim,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +83,8 @@ class CellWorker:
                 held = list(self._held)
             try:
                 cell_leases_renew(held)
+                cells_abandoned_settle()
             except Exception:  # a database outage: try again next turn
-                logger.exception("Renewing cell leases failed.")
+                logger.exception("Renewing or settling cell leases failed.")
             finally:
                 connection.close()

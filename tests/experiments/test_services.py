@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from budgets.services import budget_create
 from completions.models import Run
 from datasets.services import item_edit
-from experiments.cells import cells_claim, cells_run_here
+from experiments.cells import cells_abandoned_settle, cells_claim, cells_run_here
 from experiments.models import Cell, Experiment, cell_run_id
 from experiments.selectors import experiment_progress, experiment_summary
 from experiments.services import (
@@ -80,6 +80,16 @@ def test_cancel_stops_new_cells_at_once(alice, draft):
     assert experiment.cells.filter(status="cancelled").count() == 4, counts
     assert Run.objects.filter(source="experiment").count() == 2
     assert Experiment.objects.get(pk=experiment.pk).status == "cancelled"
+
+
+def test_a_cancelled_experiment_s_abandoned_cells_end_cancelled(alice, draft):
+    experiment = experiment_start(user=alice, experiment=draft)
+    [(cell_id, _)] = cells_claim(limit=1)  # its worker dies holding it
+    experiment_cancel(user=alice, experiment=experiment)
+    assert cells_abandoned_settle() == 0  # its lease still runs
+    Cell.objects.filter(pk=cell_id).update(lease_expires_at="2000-01-01T00:00:00Z")
+    assert cells_abandoned_settle() == 1
+    assert set(experiment.cells.values_list("status", flat=True)) == {"cancelled"}
 
 
 def test_a_budget_refusal_fails_the_cell_and_every_remaining_one(alice, acme, draft):
