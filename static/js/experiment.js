@@ -13,6 +13,8 @@ const grid = document.querySelector("#ex-grid tbody");
 const summary = document.querySelector("#ex-summary tbody");
 const pageLabel = document.getElementById("ex-page");
 const POLL_MS = 1500;
+const SUMMARY_EVERY = 4;
+let polls = 0;
 let page = 1;
 let pages = 1;
 
@@ -136,8 +138,12 @@ async function poll() {
     return;
   }
   showProgress(progress);
-  await Promise.all([refreshGrid(), api(urls.summaryUrl).then(showSummary).catch(() => {})]);
-  if (progress.status === "running") setTimeout(poll, POLL_MS);
+  // The summary reads every cell: every few polls while running, and once at the end.
+  const running = progress.status === "running";
+  const summary = !running || polls % SUMMARY_EVERY === 0 ? api(urls.summaryUrl).then(showSummary).catch(() => {}) : null;
+  polls += 1;
+  await Promise.all([refreshGrid(), summary]);
+  if (running) setTimeout(poll, POLL_MS);
 }
 
 failuresOnly.addEventListener("change", () => { page = 1; refreshGrid(); });
