@@ -45,7 +45,7 @@ class CellWorker:
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix="cell") as pool:
             while not self.stop.is_set():
                 room = self.concurrency - len(in_flight)
-                claimed = cells_claim(limit=room) if room else []
+                claimed = self._claim(room) if room else []
                 for cell_id, attempt in claimed:
                     with self._lock:
                         self._held.add(cell_id)
@@ -62,6 +62,15 @@ class CellWorker:
                     connection.close()  # idle: hold no connection between looks
                     self.stop.wait(self.poll_seconds)
         self.stop.set()
+
+    def _claim(self, room: int) -> list[tuple[UUID, int]]:
+        try:
+            return cells_claim(limit=room)
+        except Exception:  # the database is away: keep the cells in flight, look again later
+            logger.exception("Claiming experiment cells failed.")
+            connection.close()
+            self.stop.wait(self.poll_seconds)
+            return []
 
     def _execute(self, cell_id: UUID, attempt: int) -> None:
         try:
