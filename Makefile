@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 # Type checking, configured in pyproject.toml; DEBUG=true lets the settings load without a .env.
 MYPY := DEBUG=true $(VENV)/bin/mypy
 
-.PHONY: install run dev test lint format local-model bench-completions bench-usage bench-openai bench-kill bench-serving bench-datasets clean
+.PHONY: install run dev test lint format local-model bench-completions bench-usage bench-openai bench-kill bench-serving bench-datasets bench-experiments clean
 
 # Create .venv and install the project with its dev/test extras; quick when nothing changed.
 install: $(VENV)/.installed .env
@@ -27,11 +27,14 @@ $(VENV)/.installed: pyproject.toml
 	@sed "s|^SECRET_KEY=.*|SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')|" .env.example > .env
 	@echo "Created .env for local use (DEBUG on). Edit it to add OCTOPUSX_API_KEY."
 
-# Serve the site on http://$(HOST):$(PORT) (SQLite unless DATABASE_URL says otherwise).
+# Serve the site on http://$(HOST):$(PORT) (SQLite unless DATABASE_URL says otherwise), with
+# an experiment worker beside it, stopped with the server (Ctrl+C, or the recipe failing).
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py welcome --url http://$(HOST):$(PORT)/
+	$(PY) manage.py experiment_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(VENV)/bin/gunicorn playground.asgi:application --config playground/gunicorn.conf.py --bind $(HOST):$(PORT)
 
 # The same ASGI application, reloaded when the code changes, for working on the code.
@@ -74,6 +77,10 @@ bench-serving: install
 # A 10,000-item dataset imported, paged and exported (SQLite; --database-url for PostgreSQL).
 bench-datasets: install
 	$(PY) bench/dataset_import.py
+
+# 1,000 items × 2 variants through a real worker process: cells/s, overhead per cell, grid timings.
+bench-experiments: install
+	$(PY) bench/experiment_cells.py
 
 lint: install
 	$(VENV)/bin/ruff check .

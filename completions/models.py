@@ -74,6 +74,7 @@ class Run(models.Model):
         API = "api", "REST API"
         TEMPLATE = "template", "Template run"
         OPENAI = "openai", "OpenAI-compatible endpoint"
+        EXPERIMENT = "experiment", "Experiment cell"
 
     class Usage(models.TextChoices):
         REPORTED = "reported", "Reported by the upstream"

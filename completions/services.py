@@ -14,6 +14,7 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
+from uuid import UUID, uuid4
 
 from django.conf import settings
 from django.db import connection
@@ -67,9 +68,11 @@ def _run_new(
     sent: dict[str, Any],
     source: str,
     template_version: TemplateVersion,
+    run_id: UUID | None,
 ) -> Run:
     """The run's row, not yet saved."""
     return Run(
+        id=run_id or uuid4(),
         template_version=template_version,
         user=user,
         team=team,
@@ -111,11 +114,13 @@ def run_prepare(
     provider_slug: str | None = None,
     template_version: TemplateVersion = None,
     strict: bool = True,
+    run_id: UUID | None = None,
 ) -> Prepared:
     """Check everything that can refuse a run before it costs anything: the request, the
     rate limit, the budgets (holding its worst case); the run is written as running if it
     streams or holds anything (completions/leases.py). Raises ValidationError or
-    LimitExceeded, with nothing logged. Sync: the database steps of a run."""
+    LimitExceeded, with nothing logged. Sync: the database steps of a run. A caller that must
+    find its run again after a crash (an experiment cell) chooses its `run_id`."""
     stream = stream_requested(body)  # "yes" or a list body: a 400 here, never a guess
     # The OpenAI-compatible endpoint passes fields it does not know through (strict=False),
     # as SDKs add new ones; our own API names them as probable typos.
@@ -130,6 +135,7 @@ def run_prepare(
         sent=sent,
         source=source,
         template_version=template_version,
+        run_id=run_id,
     )
     reservation = run_running_write(
         run,

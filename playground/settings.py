@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "prompts",
     "usage",
     "datasets",
+    "experiments",
 ]
 
 MIDDLEWARE = [
@@ -323,6 +324,15 @@ STREAM_HEARTBEAT_SECONDS = env.float("STREAM_HEARTBEAT_SECONDS", default=15.0)
 # release: at most the sum of the two.
 RUN_LEASE_SECONDS = env.float("RUN_LEASE_SECONDS", default=30.0)
 RUN_REAP_INTERVAL_SECONDS = env.float("RUN_REAP_INTERVAL_SECONDS", default=15.0)
+# Experiments (experiments/worker.py): cells one worker process runs at once, cells of one
+# experiment running at once across all workers, a cell's lease (renewed every third of it
+# while its worker lives), how often an idle worker looks for cells, attempts per cell.
+EXPERIMENT_WORKER_CONCURRENCY = env.int("EXPERIMENT_WORKER_CONCURRENCY", default=8)
+EXPERIMENT_CONCURRENCY = env.int("EXPERIMENT_CONCURRENCY", default=8)
+EXPERIMENT_CELL_LEASE_SECONDS = env.float("EXPERIMENT_CELL_LEASE_SECONDS", default=30.0)
+EXPERIMENT_POLL_SECONDS = env.float("EXPERIMENT_POLL_SECONDS", default=1.0)
+EXPERIMENT_MAX_ATTEMPTS = env.int("EXPERIMENT_MAX_ATTEMPTS", default=5)
+EXPERIMENT_MAX_REPETITIONS = env.int("EXPERIMENT_MAX_REPETITIONS", default=10)
 MODELS_CACHE_SECONDS = env.int("MODELS_CACHE_SECONDS", default=300)
 # Demo mode (no OCTOPUSX_API_KEY): pause between streamed words so streaming is visible.
 DEMO_CHUNK_DELAY = env.float("DEMO_CHUNK_DELAY", default=0.03)

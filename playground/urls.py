@@ -15,6 +15,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("", include("budgets.api_urls")),
     path("", include("usage.api_urls")),
     path("", include("datasets.api_urls")),
+    path("", include("experiments.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path(
         "docs/",
@@ -36,6 +37,7 @@ urlpatterns = [
     path("runs/", include("completions.urls")),
     path("templates/", include("prompts.urls")),
     path("datasets/", include("datasets.urls")),
+    path("experiments/", include("experiments.urls")),
     path("", include("usage.urls")),
     path("accounts/", include(account_patterns)),
     path("teams/", include(team_patterns)),

@@ -27,6 +27,7 @@ from accounts import services
 from accounts.models import Scope
 from budgets.services import budget_create
 from datasets.services import dataset_create, item_add
+from experiments.services import experiment_create
 from prompts.services import template_create, template_label_set
 from tests.helpers import make_run
 from tests.samples import PROMPT
@@ -50,6 +51,12 @@ POSITIVE_DATA_NOT_ALWAYS_ACCEPTED = [
     # start <= end, at most USAGE_MAX_RANGE_DAYS apart.
     ("GET", "/api/usage/"),
     ("GET", "/api/usage/csv/"),
+    # Variants must name templates the caller may run, with versions or labels they have;
+    # evaluators' options depend on their kind; a start needs confirm: true and a draft.
+    ("POST", "/api/experiments/"),
+    ("POST", "/api/experiments/{experiment_id}/start/"),
+    ("POST", "/api/experiments/{experiment_id}/evaluate/"),
+    ("PUT", "/api/datasets/{dataset_id}/evaluators/"),
 ]
 CONFIG = schemathesis.Config.from_dict(
     {
@@ -105,6 +112,9 @@ def world(alice, acme, in_process):
     run = make_run(alice, acme, timezone.now())
     dataset = dataset_create(user=alice, team=acme, name="Questions")
     item = item_add(user=alice, dataset=dataset, data={"variables": {"topic": "tides"}})
+    experiment = experiment_create(
+        user=alice, dataset=dataset, name="Baseline", variants=[{"template_id": template.pk}]
+    )
     return {
         "headers": {"Authorization": f"Bearer {secret}"},
         "path": {
@@ -119,6 +129,7 @@ def world(alice, acme, in_process):
             "run_id": str(run.pk),
             "dataset_id": str(dataset.pk),
             "item_id": str(item.pk),
+            "experiment_id": str(experiment.pk),
         },
     }
 

@@ -1,7 +1,7 @@
 """The house rules that keep the code findable, checked on every run: imports run one way
-(accounts <- budgets <- completions <- prompts, usage; prompts <- datasets), the pipeline
-reaches the demo upstream only through its provider set-up, and no module grows past one
-reading."""
+(accounts <- budgets <- completions <- prompts, usage; prompts <- datasets <- experiments),
+the pipeline reaches the demo upstream only through its provider set-up, and no module grows
+past one reading."""
 
 import ast
 from pathlib import Path
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ["accounts", "budgets", "completions", "prompts", "usage", "datasets"]
+APPS = ["accounts", "budgets", "completions", "prompts", "usage", "datasets", "experiments"]
 # What each app may import from the project's own apps (besides itself).
 MAY_IMPORT = {
     "accounts": set(),
@@ -19,6 +19,9 @@ MAY_IMPORT = {
     "usage": {"accounts", "budgets", "completions"},
     # Datasets share prompts' private/team rule (prompts.access) and read runs (completions).
     "datasets": {"accounts", "completions", "prompts"},
+    # Experiments run datasets' item revisions through prompts' templates as completions'
+    # runs, within budgets' limits.
+    "experiments": {"accounts", "budgets", "completions", "prompts", "datasets"},
     "demo": set(),
 }
 MAX_LINES = 400

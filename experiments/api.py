@@ -1,0 +1,236 @@
+"""REST endpoints for experiments (reads need the `run` scope, writes `datasets`)."""
+
+from django.core.paginator import EmptyPage
+from django.http import Http404, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Scope
+from datasets.access import dataset_for_viewer
+
+from . import selectors, services
+from .access import experiment_for_viewer
+from .estimate import experiment_estimate
+from .exports import WRITERS
+from .models import DatasetEvaluators
+from .serializers import (
+    DatasetEvaluatorsSerializer,
+    EvaluateSerializer,
+    ExperimentCreateSerializer,
+    ExperimentSerializer,
+    ListQuerySerializer,
+    ResultsPageSerializer,
+    ResultsQuerySerializer,
+    StartSerializer,
+)
+
+READ, WRITE = Scope.RUN, Scope.DATASETS
+AN_OBJECT = OpenApiResponse(OpenApiTypes.OBJECT)
+
+
+def _valid(serializer_class, data):
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _shown(experiment) -> dict:
+    return ExperimentSerializer(experiment).data
+
+
+class ExperimentListApi(APIView):
+    token_scopes = {"GET": READ, "POST": WRITE}
+
+    @extend_schema(parameters=[ListQuerySerializer], responses=ExperimentSerializer(many=True))
+    def get(self, request):
+        query = _valid(ListQuerySerializer, request.query_params.dict())
+        experiments = selectors.experiment_list(request.user, dataset_id=query.get("dataset"))
+        return Response(ExperimentSerializer(experiments, many=True).data)
+
+    @extend_schema(request=ExperimentCreateSerializer, responses={201: ExperimentSerializer})
+    def post(self, request):
+        data = _valid(ExperimentCreateSerializer, request.data)
+        try:
+            dataset, _ = dataset_for_viewer(request.user, data["dataset_id"])
+        except Http404:
+            missing = ["No such dataset."]
+            body = {"detail": f"dataset_id: {missing[0]}", "errors": {"dataset_id": missing}}
+            return Response(body, status=400)
+        experiment = services.experiment_create(
+            user=request.user,
+            dataset=dataset,
+            name=data["name"],
+            variants=data["variants"],
+            repetitions=data["repetitions"],
+            evaluators=data.get("evaluators"),
+        )
+        return Response(_shown(experiment), status=201)
+
+
+class ExperimentDetailApi(APIView):
+    token_scopes = {"GET": READ}
+
+    @extend_schema(responses=ExperimentSerializer)
+    def get(self, request, experiment_id):
+        experiment, _ = experiment_for_viewer(request.user, experiment_id)
+        return Response(_shown(experiment))
+
+
+class EstimateApi(APIView):
+    token_scopes = {"GET": READ}
+
+    @extend_schema(
+        responses=AN_OBJECT,
+        description="Calls, and token and cost ranges (null: unknown, e.g. no price or no "
+        "max_tokens).",
+    )
+    def get(self, request, experiment_id):
+        experiment, _ = experiment_for_viewer(request.user, experiment_id)
+        return Response(experiment_estimate(experiment))
+
+
+class StartApi(APIView):
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        request=StartSerializer,
+        responses={200: ExperimentSerializer},
+        description="Start with `confirm: true`; without it, a 400 whose `estimate` says what "
+        "it would cost.",
+    )
+    def post(self, request, experiment_id):
+        experiment, _ = experiment_for_viewer(request.user, experiment_id)
+        if not _valid(StartSerializer, request.data)["confirm"]:
+            problem = "Confirm the estimate: send confirm: true."
+            return Response(
+                {
+                    "detail": f"confirm: {problem}",
+                    "errors": {"confirm": [problem]},
+                    "estimate": experiment_estimate(experiment),
+                },
+                status=400,
+            )
+        experiment = services.experiment_start(user=request.user, experiment=experiment)
+        return Response(_shown(experiment))
+
+
+class CancelApi(APIView):
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(request=None, responses=ExperimentSerializer)
+    def post(self, request, experiment_id):
+        experiment, _ = experiment_for_viewer(request.user, experiment_id)
+        experiment = services.experiment_cancel(user=request.user, experiment=experiment)
+        return Response(_shown(experiment))
+
+
+class ProgressApi(APIView):
+    token_scopes = {"GET": READ}
+
+    @extend_schema(
+        responses=AN_OBJECT,
+        description="Cells done, failed, remaining; elapsed and ETA in seconds; tokens, cost.",
+    )
+    def get(self, request, experiment_id):
+        experiment, _ = experiment_for_viewer(request.user, experiment_id)
+        return Response(selectors.experiment_progress(experiment))
+
+
+class SummaryApi(APIView):
+    token_scopes = {"GET": READ}
+
+    @extend_schema(
+        responses=AN_OBJECT,
+        description="Per variant: pass rate per evaluator, p50/p95 latency, tokens, cost, errors.",
+    )
+    def get(self, request, experiment_id):
+        experiment, _ = experiment_for_viewer(request.user, experiment_id)
+        return Response({"variants": selectors.experiment_summary(experiment)})
+
+
+class ResultsApi(APIView):
+    token_scopes = {"GET": READ}
+
+    @extend_schema(
+        parameters=[ResultsQuerySerializer],
+        responses={200: ResultsPageSerializer, 404: OpenApiResponse(description="No such page.")},
+        description="The grid: items in order, each with its cells (one per variant and "
+        "repetition).",
+    )
+    def get(self, request, experiment_id):
+        experiment, _ = experiment_for_viewer(request.user, experiment_id)
+        query = _valid(ResultsQuerySerializer, request.query_params.dict())
+        try:
+            page, rows = selectors.results_page(
+                experiment,
+                page=query["page"],
+                page_size=query["page_size"],
+                failures_only=query["failures"],
+            )
+        except EmptyPage:
+            raise Http404("No such page.") from None
+        data = {
+            "count": page.paginator.count,
+            "page": page.number,
+            "pages": page.paginator.num_pages,
+            "results": rows,
+        }
+        return Response(ResultsPageSerializer(data).data)
+
+
+class EvaluateApi(APIView):
+    token_scopes = {"POST": WRITE}
+
+    @extend_schema(
+        request=EvaluateSerializer,
+        responses=ExperimentSerializer,
+        description="Run the evaluators again (new ones if given) on the answers the cells "
+        "already have, without calling the model.",
+    )
+    def post(self, request, experiment_id):
+        experiment, _ = experiment_for_viewer(request.user, experiment_id)
+        evaluators = _valid(EvaluateSerializer, request.data).get("evaluators")
+        experiment = services.experiment_reevaluate(
+            user=request.user, experiment=experiment, evaluators=evaluators
+        )
+        return Response(_shown(experiment))
+
+
+class ExportApi(APIView):
+    token_scopes = {"GET": READ}
+
+    @extend_schema(
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/x-ndjson"): OpenApiTypes.STR,
+        },
+        description="One line per cell: item, variant, repetition, status, answer, verdicts.",
+    )
+    def get(self, request, experiment_id, file_format):
+        experiment, _ = experiment_for_viewer(request.user, experiment_id)
+        lines, content_type = WRITERS[file_format]
+        response = StreamingHttpResponse(lines(experiment), content_type=content_type)
+        name = f"experiment-{experiment.pk}.{file_format}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class DatasetEvaluatorsApi(APIView):
+    token_scopes = {"GET": READ, "PUT": WRITE}
+
+    @extend_schema(responses=DatasetEvaluatorsSerializer)
+    def get(self, request, dataset_id):
+        dataset, _ = dataset_for_viewer(request.user, dataset_id)
+        defaults = DatasetEvaluators.objects.filter(dataset=dataset).first()
+        return Response({"evaluators": defaults.evaluators if defaults else []})
+
+    @extend_schema(request=DatasetEvaluatorsSerializer, responses=DatasetEvaluatorsSerializer)
+    def put(self, request, dataset_id):
+        dataset, _ = dataset_for_viewer(request.user, dataset_id)
+        evaluators = _valid(DatasetEvaluatorsSerializer, request.data)["evaluators"]
+        defaults = services.dataset_evaluators_set(
+            user=request.user, dataset=dataset, evaluators=evaluators
+        )
+        return Response({"evaluators": defaults.evaluators})

@@ -1,0 +1,162 @@
+"""The worker as production runs it: `manage.py experiment_worker` in processes of its own,
+on a database of its own (SQLite file, or PostgreSQL as in CI), against the fake upstream.
+One runs an experiment to the end; another is killed (-9) mid-experiment and a second worker
+finishes it: exactly one answered run per cell, no cell left running. Processes are stopped
+on failure too."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from contextlib import contextmanager
+
+import psycopg
+import pytest
+
+from tests.helpers import ROOT, UPSTREAM_KEY, wait_for
+from tests.served import served_database
+
+pytestmark = pytest.mark.django_db
+
+# The served database's set-up, in one Django start-up: a user, a template, a dataset of
+# ITEMS items and a started experiment of two variants; prints the experiment's id.
+SETUP = """
+from django.core.management import call_command
+from accounts.services import user_signup
+from datasets.services import items_add
+from datasets.services import dataset_create
+from experiments.services import experiment_create, experiment_start
+from prompts.services import template_create
+call_command("migrate", interactive=False, verbosity=0)
+user = user_signup(username="worker-test", email="w@example.com", password="pass-12345-x")
+team = user.memberships.get().team
+template = template_create(user=user, team=team, name="Echo", data={{
+    "model": "octo-demo-small",
+    "messages": [{{"role": "user", "content": "Say {{{{word}}}}"}}],
+}})
+dataset = dataset_create(user=user, team=team, name="Words")
+items_add(user=user, dataset=dataset, contents=[
+    {{"variables": {{"word": f"w{{n}}"}}, "expected": f"w{{n}}"}} for n in range({items})
+])
+experiment = experiment_create(
+    user=user, dataset=dataset, name="E",
+    variants=[{{"template_id": template.pk}}, {{"template_id": template.pk,
+               "model": "octo-demo-large"}}],
+    evaluators=[{{"kind": "contains"}}],
+)
+print(experiment_start(user=user, experiment=experiment).pk)
+"""
+
+
+def _env(database_url: str, upstream) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "OCTOPUSX_BASE_URL": upstream.base_url,
+        "OCTOPUSX_API_KEY": UPSTREAM_KEY,
+        "DEBUG": "false",
+        "SECRET_KEY": "worker-test-only",
+        "RATE_LIMIT_PER_MINUTE": "0",
+        "EXPERIMENT_CELL_LEASE_SECONDS": "2",
+        "EXPERIMENT_POLL_SECONDS": "0.1",
+        "EXPERIMENT_WORKER_CONCURRENCY": "4",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def _setup(env: dict[str, str], items: int) -> str:
+    done = subprocess.run(  # noqa: S603 - our own manage.py, fixed arguments
+        [sys.executable, "manage.py", "shell", "-c", SETUP.format(items=items)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+def _query(database_url: str, sql: str, *args):
+    """One row from the served database, read directly (not through this process's Django)."""
+    if database_url.startswith("sqlite:///"):
+        with sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=10) as conn:
+            return conn.execute(sql.replace("%s", "?"), args).fetchone()
+    with psycopg.connect(database_url.replace("postgres://", "postgresql://")) as conn:
+        return conn.execute(sql, args).fetchone()
+
+
+@contextmanager
+def worker(env: dict[str, str], log):
+    process = subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
+        [sys.executable, "manage.py", "experiment_worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=30)
+
+
+def _counts(url: str, experiment: str) -> dict[str, int]:
+    cells = "SELECT COUNT(*) FROM experiments_cell WHERE experiment_id = %s AND status = %s"
+    return {
+        status: _query(url, cells, experiment, status)[0]
+        for status in ("pending", "running", "done", "failed")
+    }
+
+
+def _experiment_id(url: str, experiment: str) -> str:
+    # Stored as 32 hex digits on SQLite, as a uuid on PostgreSQL.
+    return experiment.replace("-", "") if url.startswith("sqlite") else experiment
+
+
+def _status(url: str, experiment: str) -> str:
+    return _query(url, "SELECT status FROM experiments_experiment WHERE id = %s", experiment)[0]
+
+
+def _runs(url: str) -> int:
+    return _query(url, "SELECT COUNT(*) FROM completions_run WHERE source = 'experiment'")[0]
+
+
+def test_a_worker_process_runs_an_experiment_to_the_end(tmp_path, upstream):
+    with served_database(tmp_path) as url:
+        env = _env(url, upstream)
+        experiment = _experiment_id(url, _setup(env, items=10))
+        with open(tmp_path / "worker.log", "w") as log, worker(env, log) as process:
+            wait_for(lambda: _status(url, experiment) == "done", timeout=60)
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0
+        assert _counts(url, experiment) == {"pending": 0, "running": 0, "done": 20, "failed": 0}
+        assert _runs(url) == 20
+
+
+def test_a_killed_worker_s_cells_are_finished_by_another_exactly_once(tmp_path, upstream):
+    upstream.latency = 0.25  # cells in flight when the kill comes
+    try:
+        with served_database(tmp_path) as url:
+            env = _env(url, upstream)
+            experiment = _experiment_id(url, _setup(env, items=15))
+            with open(tmp_path / "worker.log", "w") as log:
+                with worker(env, log) as first:
+                    wait_for(lambda: _counts(url, experiment)["done"] >= 6, timeout=60)
+                    first.send_signal(signal.SIGKILL)
+                    first.wait(timeout=10)
+                left = _counts(url, experiment)
+                assert left["running"] > 0 and left["done"] < 30, left  # killed mid-experiment
+                with worker(env, log) as second:
+                    wait_for(lambda: _status(url, experiment) == "done", timeout=90)
+                    second.send_signal(signal.SIGTERM)
+                    assert second.wait(timeout=30) == 0
+            counts = _counts(url, experiment)
+            assert counts == {"pending": 0, "running": 0, "done": 30, "failed": 0}, (left, counts)
+            assert _runs(url) == 15 * 2 * 1
+            linked = "SELECT COUNT(DISTINCT run_id) FROM experiments_cell WHERE experiment_id = %s"
+            assert _query(url, linked, experiment)[0] == 30
+    finally:
+        upstream.latency = 0.0
