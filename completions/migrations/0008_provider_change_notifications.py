@@ -32,7 +32,7 @@ def drop_triggers(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0003_auth_change_notifications"),
-        ("completions", "0006_run_leases"),
+        ("completions", "0007_alter_run_source"),
     ]
 
     operations = [migrations.RunPython(create_triggers, drop_triggers)]
