@@ -25,6 +25,12 @@ def pytest_configure(config):
     }
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # The live server (tests.served.LiveSite) reads the in-memory test database from its
+        # own threads' connections while a test writes to it from another: in SQLite's shared
+        # cache a reader would otherwise meet "database table is locked" at once.
+        database.setdefault("OPTIONS", {})["init_command"] = "PRAGMA read_uncommitted = 1;"
 
 
 def _user(username: str):

@@ -78,6 +78,20 @@ EXPECTED = {
     ("api_dataset_import", "POST"): DATASETS,
     ("api_dataset_export_csv", "GET"): RUN,
     ("api_dataset_export_jsonl", "GET"): RUN,
+    ("api_dataset_evaluators", "GET"): RUN,
+    ("api_dataset_evaluators", "PUT"): DATASETS,
+    ("api_experiments", "GET"): RUN,
+    ("api_experiments", "POST"): DATASETS,
+    ("api_experiment", "GET"): RUN,
+    ("api_experiment_estimate", "GET"): RUN,
+    ("api_experiment_start", "POST"): DATASETS,
+    ("api_experiment_cancel", "POST"): DATASETS,
+    ("api_experiment_progress", "GET"): RUN,
+    ("api_experiment_summary", "GET"): RUN,
+    ("api_experiment_results", "GET"): RUN,
+    ("api_experiment_evaluate", "POST"): DATASETS,
+    ("api_experiment_export_csv", "GET"): RUN,
+    ("api_experiment_export_jsonl", "GET"): RUN,
 }
 # Public descriptions of the API, and the JSON 404 for any other /api/ URL: no token involved.
 NOT_SCOPED = {"api_schema", "api_docs", "api_not_found"}
