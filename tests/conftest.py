@@ -11,7 +11,7 @@ import pytest
 from accounts import services
 from accounts.models import Role
 from tests.helpers import PASSWORD, UPSTREAM_KEY, api_client_for, make_run
-from tests.served import LiveSite
+from tests.served import LiveSite, served_prepare
 
 
 def pytest_configure(config):
@@ -123,6 +123,14 @@ def api():
     CSRF checks are off in these clients; tests/accounts/test_tokens.py covers CSRF itself.
     """
     return api_client_for
+
+
+@pytest.fixture(scope="session")
+def served_ready(django_db_blocker):
+    """Made once before the first site served in its own processes (tests.served): the
+    collected static files and a migrated database to copy."""
+    with django_db_blocker.unblock():
+        served_prepare()
 
 
 @pytest.fixture(scope="session")

@@ -87,15 +87,12 @@ def _answers(url: str) -> bool:
 
 
 SERVED_PASSWORD = "served-pass-123"  # served_site's user "served"
-# The served site's database (migrations are quick on a copy of a migrated one) and static
-# files, its user "served" and a token with the "run" scope (printed last).
+# The served site's database (migrations are quick on a copy of a migrated one), its user
+# "served" and a token with the "run" scope (printed last).
 SERVED_SETUP = f"""
-import os
 from django.core.management import call_command
 from accounts.services import token_create, user_signup
 call_command("migrate", interactive=False, verbosity=0)
-if os.environ.get("SERVED_COLLECT_STATIC"):  # DEBUG off serves them from staticfiles/
-    call_command("collectstatic", interactive=False, verbosity=0)
 user = user_signup(username="served", email="served@example.com", password="{SERVED_PASSWORD}")
 print(token_create(user=user, name="served")[1])
 """
@@ -104,14 +101,28 @@ print(token_create(user=user, name="served")[1])
 _made_once: dict[str, Path] = {}
 
 
-def _sqlite_copy_of_migrated(target: Path, env: dict) -> None:
-    template = _made_once.get("sqlite")
-    if template is None:
+def served_prepare() -> None:
+    """What every served site of a test session shares, made once before the first (the
+    `served_ready` fixture): the collected static files (DEBUG off serves them from
+    staticfiles/; compressing them takes seconds) and a migrated database to copy."""
+    from django.db import connection
+
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "served-in-tests-only",
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
+    if "static" not in _made_once:
+        _manage("collectstatic", "--noinput", "-v0", env=env)
+        _made_once["static"] = ROOT / "staticfiles"
+    if connection.vendor == "postgresql":
+        _postgresql_template()
+    elif "sqlite" not in _made_once:
         template = Path(tempfile.mkdtemp(prefix="octoplay-served-")) / "migrated.sqlite3"
         atexit.register(shutil.rmtree, template.parent, True)
         _manage("migrate", "--noinput", "-v0", env={**env, "DATABASE_URL": f"sqlite:///{template}"})
         _made_once["sqlite"] = template
-    shutil.copyfile(template, target)
 
 
 @contextmanager
@@ -142,14 +153,12 @@ def served_site(
         "LOG_LEVEL": "WARNING",
         **extra,
     }
+    served_prepare()  # done already where the test uses the served_ready fixture
     sqlite_file = Path(database_url.removeprefix("sqlite:///"))
     if database_url.startswith("sqlite:///") and not sqlite_file.exists():
-        _sqlite_copy_of_migrated(sqlite_file, env)
-    if "static" not in _made_once:
-        env["SERVED_COLLECT_STATIC"] = "1"
+        shutil.copyfile(_made_once["sqlite"], sqlite_file)
     # One Django start-up for the whole set-up, not one per command (each costs ~1 s).
     token = _manage("shell", "-c", SERVED_SETUP, env=env).strip().splitlines()[-1]
-    _made_once["static"] = ROOT / "staticfiles"
     port = free_port()
     server = subprocess.Popen(  # noqa: S603 - gunicorn from this venv, fixed arguments
         [
@@ -201,6 +210,38 @@ def served_login(base: str) -> requests.Session:
     return session
 
 
+def _postgresql_admin() -> tuple[dict, str]:
+    """Connection arguments to the suite's PostgreSQL server, and the URL prefix for it."""
+    from django.db import connection
+
+    where = connection.settings_dict
+    admin = dict(
+        host=where["HOST"], port=where["PORT"] or 5432, user=where["USER"], dbname="postgres"
+    )
+    if where["PASSWORD"]:
+        admin["password"] = where["PASSWORD"]
+    credentials = where["USER"] + (f":{where['PASSWORD']}" if where["PASSWORD"] else "")
+    return admin, f"postgres://{credentials}@{admin['host']}:{admin['port']}/"
+
+
+def _postgresql_execute(statement: str) -> None:
+    with psycopg.connect(**_postgresql_admin()[0], autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def _postgresql_template() -> str:
+    """A migrated database, made once per session, that served databases are copies of."""
+    template = f"octoplay_served_template_{os.getpid()}"
+    if "postgresql" not in _made_once:
+        _postgresql_execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+        _postgresql_execute(f'CREATE DATABASE "{template}"')
+        atexit.register(_postgresql_execute, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+        url = _postgresql_admin()[1] + template
+        _manage("migrate", "--noinput", "-v0", env={**os.environ, "DATABASE_URL": url})
+        _made_once["postgresql"] = Path(template)
+    return template
+
+
 @contextmanager
 def served_database(tmp_path: Path) -> Iterator[str]:
     """A fresh database for a served site, of the suite's own kind, migrated: on PostgreSQL
@@ -211,35 +252,14 @@ def served_database(tmp_path: Path) -> Iterator[str]:
     if connection.vendor != "postgresql":
         yield f"sqlite:///{tmp_path / 'served.sqlite3'}"
         return
-    where = connection.settings_dict
-    admin = dict(
-        host=where["HOST"], port=where["PORT"] or 5432, user=where["USER"], dbname="postgres"
-    )
-    if where["PASSWORD"]:
-        admin["password"] = where["PASSWORD"]
-    credentials = where["USER"] + (f":{where['PASSWORD']}" if where["PASSWORD"] else "")
-
-    def url(database: str) -> str:
-        return f"postgres://{credentials}@{admin['host']}:{admin['port']}/{database}"
-
-    def execute(statement: str) -> None:
-        with psycopg.connect(**admin, autocommit=True) as conn:
-            conn.execute(statement)
-
-    template = f"octoplay_served_template_{os.getpid()}"
-    if "postgresql" not in _made_once:
-        execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
-        execute(f'CREATE DATABASE "{template}"')
-        atexit.register(execute, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
-        _manage("migrate", "--noinput", "-v0", env={**os.environ, "DATABASE_URL": url(template)})
-        _made_once["postgresql"] = Path(template)
+    template = _postgresql_template()
     name = f"octoplay_served_{os.getpid()}"
-    execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    _postgresql_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _postgresql_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:
-        yield url(name)
+        yield _postgresql_admin()[1] + name
     finally:
-        execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _postgresql_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def gunicorn_workers(pid_file: Path) -> list[int]:

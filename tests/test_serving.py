@@ -16,6 +16,7 @@ from tests.served import served_database, served_site
 BODY = {"model": "octo-demo-small", "messages": [{"role": "user", "content": "Hi"}]}
 
 
+@pytest.mark.usefixtures("served_ready")
 def test_every_v1_answer_is_logged_once_even_across_a_graceful_stop(tmp_path, upstream):
     database = tmp_path / "served.sqlite3"
     with served_site(
@@ -46,6 +47,7 @@ def test_every_v1_answer_is_logged_once_even_across_a_graceful_stop(tmp_path, up
     connection.vendor != "postgresql",
     reason="served processes keep tokens in memory only on PostgreSQL (CI runs this)",
 )
+@pytest.mark.usefixtures("served_ready")
 def test_a_token_revoked_anywhere_is_refused_by_every_served_process(tmp_path, upstream):
     """Two gunicorn workers keep checked tokens in memory; a revocation committed by another
     process (here: this test, in SQL) reaches them through PostgreSQL's notifications."""

@@ -43,6 +43,7 @@ def first_load(browser, base: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("debug", ["false", "true"])
+@pytest.mark.usefixtures("served_ready")
 def test_playground_first_load_is_compressed_cached_and_small(browser, upstream, tmp_path, debug):
     with (
         served_database(tmp_path) as database,

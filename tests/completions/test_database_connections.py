@@ -26,6 +26,7 @@ def postgresql():
         )
 
 
+@pytest.mark.usefixtures("served_ready")
 def test_slow_calls_beyond_the_pool_size_all_succeed_and_healthz_answers(
     postgresql, tmp_path, upstream
 ):

@@ -190,6 +190,7 @@ def test_interrupted_runs_are_failures_with_unknown_usage_in_history_and_reports
     assert api(alice).get("/api/runs/?status=interrupted").json()["count"] == 1
 
 
+@pytest.mark.usefixtures("served_ready")
 def test_a_served_run_whose_worker_is_killed_is_interrupted_and_its_holds_released(
     tmp_path, upstream
 ):

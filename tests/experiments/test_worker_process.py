@@ -124,6 +124,7 @@ def _runs(url: str) -> int:
     return _query(url, "SELECT COUNT(*) FROM completions_run WHERE source = 'experiment'")[0]
 
 
+@pytest.mark.usefixtures("served_ready")
 def test_a_worker_process_runs_an_experiment_to_the_end(tmp_path, upstream):
     with served_database(tmp_path) as url:
         env = _env(url, upstream)
@@ -136,6 +137,7 @@ def test_a_worker_process_runs_an_experiment_to_the_end(tmp_path, upstream):
         assert _runs(url) == 20
 
 
+@pytest.mark.usefixtures("served_ready")
 def test_a_killed_worker_s_cells_are_finished_by_another_exactly_once(tmp_path, upstream):
     upstream.latency = 0.25  # cells in flight when the kill comes
     try:
