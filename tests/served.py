@@ -118,7 +118,7 @@ def served_prepare() -> None:
         _made_once["static"] = ROOT / "staticfiles"
     if connection.vendor == "postgresql":
         _postgresql_template()
-    elif "sqlite" not in _made_once:
+    if "sqlite" not in _made_once:  # some tests serve a SQLite file whatever the suite's
         template = Path(tempfile.mkdtemp(prefix="octoplay-served-")) / "migrated.sqlite3"
         atexit.register(shutil.rmtree, template.parent, True)
         _manage("migrate", "--noinput", "-v0", env={**env, "DATABASE_URL": f"sqlite:///{template}"})

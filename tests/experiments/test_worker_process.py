@@ -146,7 +146,12 @@ def test_a_killed_worker_s_cells_are_finished_by_another_exactly_once(tmp_path, 
             experiment = _experiment_id(url, _setup(env, items=15))
             with open(tmp_path / "worker.log", "w") as log:
                 with worker(env, log) as first:
-                    wait_for(lambda: _counts(url, experiment)["done"] >= 6, timeout=60)
+
+                    def mid_experiment() -> bool:  # some done, some in flight (0.25 s each)
+                        counts = _counts(url, experiment)
+                        return counts["done"] >= 6 and counts["running"] > 0
+
+                    wait_for(mid_experiment, timeout=60)
                     first.send_signal(signal.SIGKILL)
                     first.wait(timeout=10)
                 left = _counts(url, experiment)
