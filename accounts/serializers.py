@@ -17,6 +17,13 @@ JSON_TYPES: list[tuple[type, tuple[type, ...], str]] = [
 ]
 
 
+def validated(serializer_class: type[serializers.Serializer], data: Any) -> Any:
+    """`data` as `serializer_class` validates it; a ValidationError (400, per field) if not."""
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 def json_type_problem(field: serializers.Field, value: Any) -> str | None:
     if value is None:
         return None  # the field's allow_null says whether null is fine

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Scope
+from accounts.serializers import validated
 from accounts.services import request_team_resolve
 from completions.models import Run
 
@@ -39,12 +40,6 @@ READ, WRITE = Scope.RUN, Scope.DATASETS
 NO_SUCH_PAGE = OpenApiResponse(description="No such page.")
 
 
-def _valid(serializer_class, data):
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 def _detail(dataset, access) -> dict:
     summarised = selectors.dataset_summary_get(dataset.pk)
     return DatasetSerializer(summarised, context={"access": access}).data
@@ -55,13 +50,13 @@ class DatasetListApi(APIView):
 
     @extend_schema(parameters=[DatasetQuerySerializer], responses=DatasetSerializer(many=True))
     def get(self, request):
-        query = _valid(DatasetQuerySerializer, request.query_params.dict())
+        query = validated(DatasetQuerySerializer, request.query_params.dict())
         datasets = selectors.dataset_list(request.user, team_id=query.get("team"))
         return Response(DatasetSerializer(datasets, many=True).data)
 
     @extend_schema(request=DatasetCreateSerializer, responses={201: DatasetSerializer})
     def post(self, request):
-        data = _valid(DatasetCreateSerializer, request.data)
+        data = validated(DatasetCreateSerializer, request.data)
         team = request_team_resolve(
             user=request.user, auth=request.auth, team_id=data.get("team_id")
         )
@@ -85,7 +80,7 @@ class DatasetDetailApi(APIView):
     @extend_schema(request=DatasetUpdateSerializer, responses=DatasetSerializer)
     def patch(self, request, dataset_id):
         dataset, access = dataset_for_viewer(request.user, dataset_id)
-        changes = _valid(DatasetUpdateSerializer, request.data)
+        changes = validated(DatasetUpdateSerializer, request.data)
         dataset = services.dataset_update(user=request.user, dataset=dataset, **changes)
         return Response(_detail(dataset, access))
 
@@ -113,7 +108,7 @@ class ItemListApi(APIView):
     )
     def get(self, request, dataset_id):
         dataset, _ = dataset_for_viewer(request.user, dataset_id)
-        _valid(ItemQuerySerializer, request.query_params.dict())  # a bad one is a 400
+        validated(ItemQuerySerializer, request.query_params.dict())  # a bad one is a 400
         paginator = ItemPagination()
         page = paginator.paginate_queryset(selectors.items_current(dataset), request, view=self)
         return paginator.get_paginated_response(ItemSerializer(page, many=True).data)
@@ -121,7 +116,7 @@ class ItemListApi(APIView):
     @extend_schema(request=ItemWriteSerializer, responses={201: ItemSerializer})
     def post(self, request, dataset_id):
         dataset, _ = dataset_for_viewer(request.user, dataset_id)
-        data = _valid(ItemWriteSerializer, request.data)
+        data = validated(ItemWriteSerializer, request.data)
         item = services.item_add(user=request.user, dataset=dataset, data=data)
         return Response(ItemSerializer(item).data, status=201)
 
@@ -141,7 +136,7 @@ class ItemDetailApi(APIView):
     )
     def patch(self, request, dataset_id, item_id):
         item, _ = item_for_viewer(request.user, dataset_id, item_id)
-        data = _valid(ItemPatchSerializer, request.data)
+        data = validated(ItemPatchSerializer, request.data)
         item = services.item_edit(user=request.user, item=item, data=data)
         return Response(ItemSerializer(item).data)
 
@@ -184,7 +179,7 @@ class ItemFromRunApi(APIView):
     )
     def post(self, request, dataset_id):
         dataset, _ = dataset_for_viewer(request.user, dataset_id)
-        data = _valid(FromRunSerializer, request.data)
+        data = validated(FromRunSerializer, request.data)
         run = get_object_or_404(
             Run.objects.for_user(request.user).select_related("template_version"),
             pk=data["run_id"],
@@ -205,7 +200,7 @@ class ImportApi(APIView):
     )
     def post(self, request, dataset_id):
         dataset, _ = dataset_for_viewer(request.user, dataset_id)
-        data = _valid(ImportSerializer, request.data)
+        data = validated(ImportSerializer, request.data)
         file_format = format_choose(data.get("format", ""), data["file"].name or "")
         items = services.items_import(
             user=request.user,

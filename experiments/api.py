@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Scope
+from accounts.serializers import validated
 from datasets.access import dataset_for_viewer
 
 from . import selectors, services
@@ -30,12 +31,6 @@ READ, WRITE = Scope.RUN, Scope.DATASETS
 AN_OBJECT = OpenApiResponse(OpenApiTypes.OBJECT)
 
 
-def _valid(serializer_class, data):
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 def _shown(experiment) -> dict:
     return ExperimentSerializer(experiment).data
 
@@ -45,13 +40,13 @@ class ExperimentListApi(APIView):
 
     @extend_schema(parameters=[ListQuerySerializer], responses=ExperimentSerializer(many=True))
     def get(self, request):
-        query = _valid(ListQuerySerializer, request.query_params.dict())
+        query = validated(ListQuerySerializer, request.query_params.dict())
         experiments = selectors.experiment_list(request.user, dataset_id=query.get("dataset"))
         return Response(ExperimentSerializer(experiments, many=True).data)
 
     @extend_schema(request=ExperimentCreateSerializer, responses={201: ExperimentSerializer})
     def post(self, request):
-        data = _valid(ExperimentCreateSerializer, request.data)
+        data = validated(ExperimentCreateSerializer, request.data)
         try:
             dataset, _ = dataset_for_viewer(request.user, data["dataset_id"])
         except Http404:
@@ -102,7 +97,7 @@ class StartApi(APIView):
     )
     def post(self, request, experiment_id):
         experiment, _ = experiment_for_viewer(request.user, experiment_id)
-        if not _valid(StartSerializer, request.data)["confirm"]:
+        if not validated(StartSerializer, request.data)["confirm"]:
             problem = "Confirm the estimate: send confirm: true."
             return Response(
                 {
@@ -161,7 +156,7 @@ class ResultsApi(APIView):
     )
     def get(self, request, experiment_id):
         experiment, _ = experiment_for_viewer(request.user, experiment_id)
-        query = _valid(ResultsQuerySerializer, request.query_params.dict())
+        query = validated(ResultsQuerySerializer, request.query_params.dict())
         try:
             page, rows = selectors.results_page(
                 experiment,
@@ -191,7 +186,7 @@ class EvaluateApi(APIView):
     )
     def post(self, request, experiment_id):
         experiment, _ = experiment_for_viewer(request.user, experiment_id)
-        evaluators = _valid(EvaluateSerializer, request.data).get("evaluators")
+        evaluators = validated(EvaluateSerializer, request.data).get("evaluators")
         experiment = services.experiment_reevaluate(
             user=request.user, experiment=experiment, evaluators=evaluators
         )
@@ -229,7 +224,7 @@ class DatasetEvaluatorsApi(APIView):
     @extend_schema(request=DatasetEvaluatorsSerializer, responses=DatasetEvaluatorsSerializer)
     def put(self, request, dataset_id):
         dataset, _ = dataset_for_viewer(request.user, dataset_id)
-        evaluators = _valid(DatasetEvaluatorsSerializer, request.data)["evaluators"]
+        evaluators = validated(DatasetEvaluatorsSerializer, request.data)["evaluators"]
         defaults = services.dataset_evaluators_set(
             user=request.user, dataset=dataset, evaluators=evaluators
         )

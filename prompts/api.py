@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiToken, Scope
 from accounts.permissions import TokenScope
+from accounts.serializers import validated
 from accounts.services import request_team_resolve
 from completions.api import RUN_ANSWERS, failure_response, result_response
 from completions.models import Run
@@ -29,12 +30,6 @@ from .serializers import (
     VersionDataSerializer,
     VersionSerializer,
 )
-
-
-def _valid(serializer_class, request):
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _detail(template, access) -> dict:
@@ -58,7 +53,7 @@ class TemplateListApi(APIView):
 
     @extend_schema(request=TemplateCreateSerializer, responses={201: TemplateSerializer})
     def post(self, request):
-        data = _valid(TemplateCreateSerializer, request)
+        data = validated(TemplateCreateSerializer, request.data)
         team = request_team_resolve(
             user=request.user, auth=request.auth, team_id=data.get("team_id")
         )
@@ -86,7 +81,7 @@ class TemplateDetailApi(APIView):
     @extend_schema(request=TemplateUpdateSerializer, responses=TemplateSerializer)
     def patch(self, request, template_id):
         template, access = template_for_viewer(request.user, template_id)
-        changes = _valid(TemplateUpdateSerializer, request)
+        changes = validated(TemplateUpdateSerializer, request.data)
         template = services.template_update(user=request.user, template=template, **changes)
         return Response(_detail(template, access))
 
@@ -110,7 +105,7 @@ class VersionListApi(APIView):
     @extend_schema(request=VersionDataSerializer, responses={201: VersionSerializer})
     def post(self, request, template_id):
         template, _ = template_for_viewer(request.user, template_id)
-        data = _valid(VersionDataSerializer, request)
+        data = validated(VersionDataSerializer, request.data)
         version = services.template_version_create(
             user=request.user,
             template=template,
@@ -190,7 +185,7 @@ class LabelDetailApi(APIView):
     )
     def put(self, request, template_id, name):
         template, _ = template_for_viewer(request.user, template_id)
-        data = _valid(LabelSetSerializer, request)
+        data = validated(LabelSetSerializer, request.data)
         version = services.template_version_get(template, number=data["version"])
         services.template_label_set(
             user=request.user, template=template, name=name, version=version
@@ -222,7 +217,7 @@ class RenderApi(APIView):
     )
     def post(self, request, template_id):
         template, _ = template_for_viewer(request.user, template_id)
-        data = _valid(RenderSerializer, request)
+        data = validated(RenderSerializer, request.data)
         version = _chosen_version(template, data)
         body = services.template_render(
             version=version, values=data["variables"], overrides=data["overrides"]
@@ -237,7 +232,7 @@ class RunApi(APIView):
     @extend_schema(request=RunSerializer, responses=RUN_ANSWERS)
     def post(self, request, template_id):
         template, _ = template_for_viewer(request.user, template_id)
-        data = _valid(RunSerializer, request)
+        data = validated(RunSerializer, request.data)
         version = _chosen_version(template, data)
         team = services.template_run_team(
             user=request.user, auth=request.auth, template=template, team_id=data.get("team_id")
@@ -267,7 +262,7 @@ class ForkApi(APIView):
         template, access = template_for_viewer(request.user, template_id)
         if not access.can_run:
             raise PermissionDenied("Log in to fork this template.")
-        data = _valid(ForkSerializer, request)
+        data = validated(ForkSerializer, request.data)
         version = _chosen_version(template, data)
         team = request_team_resolve(
             user=request.user, auth=request.auth, team_id=data.get("team_id")
