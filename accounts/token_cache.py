@@ -205,7 +205,7 @@ def kept_while_unchanged(key: str, fetch: Callable[[], _T]) -> _T:
     """`fetch()`, kept in this process's memory while PostgreSQL says nothing changed, in
     served processes (the same listener and rules as tokens); else fetched every time. For
     small tables read on every call (providers, prices, who has budgets): their triggers
-    notify on every committed change (completions/migrations/0008, budgets/migrations/0002).
+    notify on every committed change (completions/migrations/0008).
     Measured: they were three of the five Redis round trips left in a /v1 call."""
     cache = _cache
     if cache is None:

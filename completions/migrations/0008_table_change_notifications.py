@@ -1,11 +1,13 @@
-"""PostgreSQL tells every app process when a price or a budget changes, as it does for what
-an API token check reads (accounts/migrations/0003, whose function this reuses): served
-processes keep prices and who has budgets in memory until then (kept_while_unchanged in
-accounts/token_cache.py). Budget windows, which every run writes, are not watched."""
+"""PostgreSQL tells every app process when a provider, a price or a budget changes, as it does
+for what an API token check reads (accounts/migrations/0003, whose function this reuses):
+served processes keep these small tables in memory until then (kept_while_unchanged in
+accounts/token_cache.py). Budget windows, which every run writes, are not watched. Prices and
+budgets belong to the budgets app but kept the tables they had in completions: one migration
+for all three."""
 
 from django.db import migrations
 
-TABLES = ["completions_modelprice", "completions_budget"]  # budgets tables, by their old names
+TABLES = ["completions_provider", "completions_modelprice", "completions_budget"]
 
 
 def create_triggers(apps, schema_editor):
@@ -34,6 +36,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0003_auth_change_notifications"),
         ("budgets", "0001_initial"),
+        ("completions", "0007_alter_run_source"),
     ]
 
     operations = [migrations.RunPython(create_triggers, drop_triggers)]
