@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from prompts.models import seen_by_member
+from prompts.models import Snapshot, seen_by_member
 
 
 class Visibility(models.TextChoices):
@@ -87,8 +87,8 @@ class Item(models.Model):
         return f"{self.dataset} #{self.position}"
 
 
-class ItemRevision(models.Model):
-    """One state of an item. Never changed once saved: an edit writes the next number."""
+class ItemRevision(Snapshot):
+    """One state of an item: an edit writes the next number."""
 
     CONTENT_FIELDS = ("variables", "expected", "tags", "metadata")
 
@@ -112,11 +112,3 @@ class ItemRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} r{self.number}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise ValueError("Item revisions are immutable; save a new revision instead.")
-        super().save(*args, **kwargs)
-
-    def content(self) -> dict:
-        return {field: getattr(self, field) for field in self.CONTENT_FIELDS}

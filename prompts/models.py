@@ -63,8 +63,28 @@ class PromptTemplate(models.Model):
         return self.name
 
 
-class TemplateVersion(models.Model):
-    """One saved state of a template. Never changed once saved: edits make a new version."""
+class Snapshot(models.Model):
+    """A saved state that is never changed once saved (a template version, a dataset item's
+    revision): an edit saves the next one, so what a run or an experiment used stays as it
+    was. CONTENT_FIELDS: what a snapshot holds, as opposed to who saved it when."""
+
+    CONTENT_FIELDS: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            name = str(self._meta.verbose_name_plural).capitalize()
+            raise ValueError(f"{name} are immutable; save a new one instead.")
+        super().save(*args, **kwargs)
+
+    def content(self) -> dict:
+        return {field: getattr(self, field) for field in self.CONTENT_FIELDS}
+
+
+class TemplateVersion(Snapshot):
+    """One saved state of a template: edits make a new version."""
 
     # What a version holds, as opposed to who saved it when.
     CONTENT_FIELDS = (
@@ -103,14 +123,6 @@ class TemplateVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template} v{self.number}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise ValueError("Template versions are immutable; save a new version instead.")
-        super().save(*args, **kwargs)
-
-    def content(self) -> dict:
-        return {field: getattr(self, field) for field in self.CONTENT_FIELDS}
 
     @property
     def variable_list(self) -> list[tuple[str, dict]]:
