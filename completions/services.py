@@ -163,16 +163,10 @@ async def run_send(prepared: Prepared) -> "Run | RunStream":
     return await database_step(_answered)(prepared, answer, started)
 
 
-async def run_start(**arguments: Any) -> "Run | RunStream":
-    """A completion as the body asks for it (see run_prepare and run_send)."""
-    prepared = await database_step(run_prepare)(**arguments)
-    return await run_send(prepared)
-
-
 def run_start_blocking(**arguments: Any) -> "Run | RunStream":
-    """The same for sync callers (DRF views, template runs, commands, workers): the database
-    steps in the caller's thread, the upstream call on the I/O loop, waited for (a stream's
-    events are then relayed from async code)."""
+    """run_prepare then run_send, for sync callers (DRF views, template runs, commands,
+    workers): the database steps in the caller's thread, the upstream call on the I/O loop,
+    waited for (a stream's events are then relayed from async code)."""
     prepared = run_prepare(**arguments)
     started = time.perf_counter()
     try:
