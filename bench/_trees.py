@@ -270,7 +270,10 @@ def served_check(target: Target, tree: Path, env: dict[str, str]) -> None:
     the answers and in PostgreSQL. /v1 served by a middleware ahead of the clickjacking one
     answers without X-Frame-Options; a token cache holds a LISTEN connection per worker."""
     settings = (tree / "playground" / "settings.py").read_text()
-    v1_middleware = '"completions.middleware.OpenAIEndpointMiddleware"' in settings
+    v1_middleware = (
+        '"completions.middleware.OpenAIEndpointMiddleware"' in settings
+        or '"completions.middleware.AsyncEndpointsMiddleware"' in settings
+    )
     token_cache = (tree / "accounts" / "token_cache.py").exists() and float(
         env.get("TOKEN_CACHE_SECONDS", "60")
     ) > 0

@@ -4,17 +4,23 @@ import uuid
 from collections.abc import AsyncIterator
 
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseBase
 from django.shortcuts import get_object_or_404
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.middleware import user_timezone_activate
 from accounts.models import ApiToken, Scope
 from accounts.services import request_team_resolve
 
 from . import selectors
+from .database_steps import database_step
 from .errors import upstream_error_headers, upstream_error_status
 from .models import Run
 from .providers import models_all
@@ -27,7 +33,7 @@ from .serializers import (
     RunQuerySerializer,
     RunResultSerializer,
 )
-from .services import RunFailed, RunStream, run_start_blocking
+from .services import Prepared, RunFailed, RunStream, run_prepare, run_send
 from .sse import HEARTBEAT, sse_event, sse_response
 from .variables import messages_with_values
 
@@ -82,6 +88,10 @@ COMPLETION_EXAMPLES = {
 
 
 class CompletionApi(APIView):
+    """Documents POST /api/completions/ and checks it with DRF (authentication, scopes,
+    throttles, errors); `completion_view` serves it, so that the upstream call waits on the
+    event loop, not in a thread."""
+
     token_scopes = {"POST": Scope.RUN}
 
     @extend_schema(
@@ -95,7 +105,7 @@ class CompletionApi(APIView):
             400: OpenApiResponse(description="Invalid request, with per-field errors."),
         },
     )
-    def post(self, request):
+    def post(self, request) -> Prepared:
         if not isinstance(request.data, dict):
             raise ValidationError({"non_field_errors": ["The body must be a JSON object."]})
         body = dict(request.data)
@@ -105,18 +115,50 @@ class CompletionApi(APIView):
         team = request_team_resolve(
             user=request.user, auth=request.auth, team_id=body.pop("team_id", None)
         )
-        arguments = dict(
+        return run_prepare(
             user=request.user,
             team=team,
             body=body,
             source=_source(request),
             provider_slug=provider_slug,
         )
+
+
+def _completion_prepare(request) -> tuple[CompletionApi, Request, Prepared | HttpResponseBase]:
+    """DRF's dispatch up to the handler's result: a prepared run, or the refusal as DRF
+    answers it. One database step, in a thread."""
+    api = CompletionApi()
+    api.setup(request)
+    api.args, api.kwargs = (), {}
+    drf_request = api.initialize_request(request)
+    api.request, api.headers = drf_request, api.default_response_headers
+    try:
+        api.initial(drf_request)
+        # As UserTimezoneMiddleware would, which runs after the endpoint (AsyncEndpointsMiddleware)
+        user_timezone_activate(drf_request.user)
+        if request.method != "POST":
+            raise MethodNotAllowed(request.method)
+        outcome: Prepared | HttpResponseBase = api.post(drf_request)
+    except Exception as error:
+        outcome = api.handle_exception(error)
+    return api, drf_request, outcome
+
+
+@csrf_exempt  # DRF's session authentication checks CSRF itself, as for every API view
+async def completion_view(request) -> HttpResponseBase:
+    api, drf_request, outcome = await database_step(_completion_prepare)(request)
+    if isinstance(outcome, Prepared):
         try:
-            result = run_start_blocking(**arguments)
+            outcome = result_response(await run_send(outcome))
         except RunFailed as failure:
-            return failure_response(failure)
-        return result_response(result)
+            outcome = failure_response(failure)
+    # DRF finalizes any HttpResponseBase (a stream too), whatever its stubs say.
+    return api.finalize_response(drf_request, outcome)  # type: ignore[arg-type]
+
+
+# Found by drf-spectacular as CompletionApi's endpoint, as APIView.as_view() would be.
+completion_view.cls = CompletionApi  # type: ignore[attr-defined]
+completion_view.initkwargs = {}  # type: ignore[attr-defined]
 
 
 def result_response(result: Run | RunStream):

@@ -3,7 +3,7 @@
 A call's database work comes in short steps (checks and the running row before the
 upstream call, the finished row after it), each a sync function run off the event loop.
 
-- Served /v1 (completions/openai_asgi.py) runs them on a small pool of threads per process
+- Served /v1 (completions/async_endpoints.py) runs them on a small pool of threads per process
   (DATABASE_STEP_THREADS): no thread is made per request, and a thousand calls in flight
   use at most that many connections at once, not a thousand. `steps_pooled()` turns this
   on for the context it is called in.

@@ -1,6 +1,8 @@
 import time
 
 from asgiref.sync import async_to_sync, iscoroutinefunction, markcoroutinefunction
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.urls import resolve
 
@@ -47,47 +49,71 @@ class ServerOverheadMiddleware(_SyncAndAsync):
         return response
 
 
-class OpenAIEndpointMiddleware(_SyncAndAsync):
-    """Serves /v1/ (routed in playground/urls.py like everything else) ahead of the session,
-    CSRF, auth, messages, CSP and time zone middleware listed after it: /v1 authenticates with
-    API tokens, sets no cookies and answers JSON or SSE, so none of them has anything to do
-    there. Measured side by side (bench/compare_trees.py, 2026-12-02), skipping them bought
-    16% of /v1's throughput and 13% of its CPU per call. Django's security headers still
-    apply: SecurityMiddleware's own checks, called here in line (they only read and set
-    headers), since its async mode would take two trips to a thread per request."""
+def is_async_endpoint(path: str) -> bool:
+    """The endpoints that wait on upstreams: /v1/ and the playground's POST /api/completions/.
+    Served ahead of the rest of the chain (AsyncEndpointsMiddleware), and by their own ASGI
+    application when served (completions/async_endpoints.py)."""
+    return path.startswith("/v1/") or path == COMPLETIONS_PATH
+
+
+COMPLETIONS_PATH = "/api/completions/"
+
+
+class AsyncEndpointsMiddleware(_SyncAndAsync):
+    """Serves the async endpoints (is_async_endpoint; routed in the URLconf like everything
+    else) ahead of the middleware listed after it. /v1 authenticates with API tokens, sets no
+    cookies and answers JSON or SSE, so none of that middleware has anything to do there.
+    Measured side by side (bench/compare_trees.py, 2026-12-02), skipping it bought 16% of
+    /v1's throughput and 13% of its CPU per call. /api/completions/ needs only what DRF's
+    session authentication reads: the session and the lazy user, set up here (neither touches
+    the database until DRF's check, which runs in the endpoint's database step). Django's
+    security headers still apply: SecurityMiddleware's own checks, called here in line (they
+    only read and set headers), since its async mode would take two trips to a thread."""
 
     def __init__(self, get_response):
         super().__init__(get_response)
         self.security = SecurityMiddleware(get_response)
+        self.sessions = SessionMiddleware(get_response)
+        self.users = AuthenticationMiddleware(get_response)
 
     def __call__(self, request):
         if iscoroutinefunction(self):
             return self._acall(request)
-        if not request.path_info.startswith("/v1/"):
+        if not is_async_endpoint(request.path_info):
             return self.get_response(request)
-        match = resolve(request.path_info)
-        response = self.security.process_request(request)
+        match, response = self._match(request)
         if response is None:
             view = match.func
             if iscoroutinefunction(view):  # served by a sync handler (the test client, WSGI)
                 view = async_to_sync(view)
             response = view(request, *match.args, **match.kwargs)
-        return self._secured(request, response)
+        return self._finished(request, response)
 
     async def _acall(self, request):
-        if not request.path_info.startswith("/v1/"):
+        if not is_async_endpoint(request.path_info):
             return await self.get_response(request)
-        match = resolve(request.path_info)  # the URLconf's own /v1 routes, catch-all included
-        response = self.security.process_request(request)  # an HTTPS redirect, if configured
+        match, response = self._match(request)
         if response is None:
             response = match.func(request, *match.args, **match.kwargs)
             if iscoroutinefunction(match.func):
                 response = await response
-        return self._secured(request, response)
+        return self._finished(request, response)
 
-    def _secured(self, request, response):
+    def _match(self, request):
+        match = resolve(request.path_info)  # the URLconf's own routes, /v1's catch-all included
+        if request.path_info == COMPLETIONS_PATH:
+            self.sessions.process_request(request)
+            self.users.process_request(request)
+        # An HTTPS redirect, if configured.
+        return match, self.security.process_request(request)
+
+    def _finished(self, request, response):
+        if hasattr(request, "session"):
+            response = self.sessions.process_response(request, response)
         response = self.security.process_response(request, response)
         if not response.streaming:
+            if hasattr(response, "render"):
+                response.render()  # a DRF response: JSON, no database
             # As CommonMiddleware would: the server then sends the body as it is, not chunked.
             response.headers["Content-Length"] = str(len(response.content))
         return response

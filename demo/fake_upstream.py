@@ -128,6 +128,11 @@ class FakeUpstream:
         with self._idle:
             return self._idle.wait_for(lambda: self._active == 0, timeout)
 
+    def in_flight(self) -> int:
+        """Requests being handled right now."""
+        with self._lock:
+            return self._active
+
     # Called by request handlers, from many threads.
 
     def request_started(self, method: str, path: str, headers: Any, body: Any) -> None:

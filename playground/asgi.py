@@ -13,20 +13,22 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
 django_application = get_asgi_application()
 
 from accounts.token_cache import token_cache_enable  # noqa: E402 - needs the apps loaded
+from completions.async_endpoints import AsyncEndpointsApplication  # noqa: E402
 from completions.database_steps import steps_pool_close  # noqa: E402
 from completions.io_loop import io_loop_bind, session_close  # noqa: E402
 from completions.leases import run_keeper_start  # noqa: E402
-from completions.openai_asgi import OpenAIApplication  # noqa: E402
+from completions.middleware import is_async_endpoint  # noqa: E402
 
-# /v1 has an application of its own: async throughout, no thread per call (its docstring).
-openai_application = OpenAIApplication()
+# The endpoints that wait on upstreams have an application of their own: async throughout,
+# no thread per call (its docstring).
+async_endpoints = AsyncEndpointsApplication()
 
 
 async def application(scope, receive, send):
     if scope["type"] == "lifespan":
         await _lifespan(receive, send)
-    elif scope["type"] == "http" and scope["path"].startswith("/v1/"):
-        await openai_application(scope, receive, send)
+    elif scope["type"] == "http" and is_async_endpoint(scope["path"]):
+        await async_endpoints(scope, receive, send)
     else:
         await django_application(scope, receive, send)
 

@@ -54,11 +54,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # The first three run in the server's mode (async over ASGI): /v1 reaches its async
-    # views without a trip to a thread, with Django's security checks applied in line.
+    # The first three run in the server's mode (async over ASGI): /v1 and /api/completions/
+    # reach their async views without a trip to a thread, with Django's security checks in line.
     "completions.middleware.ServerOverheadMiddleware",
     "playground.input_checks.UnstorableInputMiddleware",
-    "completions.middleware.OpenAIEndpointMiddleware",  # /v1/ needs nothing below
+    # /v1/ and POST /api/completions/ need nothing below (its docstring).
+    "completions.middleware.AsyncEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

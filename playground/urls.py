@@ -43,7 +43,7 @@ urlpatterns = [
     path("teams/", include(team_patterns)),
     path("teams/", include("budgets.urls")),
     path("api/", include(api_patterns)),
-    # The OpenAI-compatible endpoint; OpenAIEndpointMiddleware serves it ahead of the page
+    # The OpenAI-compatible endpoint; AsyncEndpointsMiddleware serves it ahead of the page
     # middleware it has no use for (completions/middleware.py).
     path("v1/", include("completions.openai_urls")),
     path("admin/", admin.site.urls),

@@ -193,16 +193,18 @@ def served_site(
             server.wait()
 
 
-def served_login(base: str) -> requests.Session:
-    """A browser-like session on a served site, logged in as its user "served" through the
-    log-in form; it sends the CSRF token the session API needs."""
+def served_login(
+    base: str, username: str = "served", password: str = SERVED_PASSWORD
+) -> requests.Session:
+    """A browser-like session on a served site, logged in (by default as its user "served")
+    through the log-in form; it sends the CSRF token the session API needs."""
     session = requests.Session()
     session.trust_env = False
     session.get(f"{base}/accounts/login/", timeout=10).raise_for_status()
     csrf = session.cookies["csrftoken"]
     response = session.post(
         f"{base}/accounts/login/",
-        data={"username": "served", "password": SERVED_PASSWORD, "csrfmiddlewaretoken": csrf},
+        data={"username": username, "password": password, "csrfmiddlewaretoken": csrf},
         timeout=10,
     )
     response.raise_for_status()

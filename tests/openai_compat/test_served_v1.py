@@ -1,4 +1,4 @@
-"""/v1 as the server runs it: its own ASGI application (completions/openai_asgi.py) in front
+"""/v1 as the server runs it: its own ASGI application (completions/async_endpoints.py) in front
 of the site's, here in the ASGI live server of the test process."""
 
 import threading
