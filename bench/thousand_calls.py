@@ -34,6 +34,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench._harness import BODY, STREAM_64, fake_upstream, octoplay, percentile  # noqa: E402
+from bench._trees import cpu_seconds  # noqa: E402
 
 DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/octoplay_bench_1000")
 UPSTREAM_KEY = "sk-bench"
@@ -78,8 +79,59 @@ async def _call(session, target: Target) -> tuple[float, bool]:
     return (time.perf_counter() - started) * 1000, ok
 
 
-async def load_block(target: Target, clients: int, seconds: float) -> dict:
+class CpuMeter:
+    """CPU spent by each party of a block, from /proc: this process (the load client), the
+    upstream, Octoplay's gunicorn (master and workers) and PostgreSQL's backends on the
+    benchmark's database. Wall-clock throughput on 2 shared cores is bounded by their sum."""
+
+    def __init__(self, upstream: str, site: str, database: str):
+        self.parties = {
+            "client": lambda: [os.getpid()],
+            "upstream": lambda: _pids(f"demo.fake_upstream --port {_port(upstream)}"),
+            "octoplay": lambda: _pids(f"--bind 127.0.0.1:{_port(site)}"),
+            "postgres": lambda: _backends(database),
+        }
+
+    def snapshot(self) -> dict[str, dict[int, float]]:
+        return {
+            name: {pid: cpu_seconds(pid) for pid in pids()} for name, pids in self.parties.items()
+        }
+
+    @staticmethod
+    def used(start: dict, end: dict) -> dict[str, float]:
+        return {
+            name: sum(seconds - start[name].get(pid, 0.0) for pid, seconds in end[name].items())
+            for name in end
+        }
+
+
+def _port(url: str) -> int:
+    return int(url.split(":")[2].split("/")[0])
+
+
+def _pids(command_part: str) -> list[int]:
+    """Processes whose command line holds `command_part` (gunicorn's workers share theirs)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if command_part in cmdline.read_bytes().replace(b"\0", b" ").decode():
+                found.append(int(cmdline.parent.name))
+        except OSError:
+            continue  # gone meanwhile
+    return found
+
+
+def _backends(url: str) -> list[int]:
+    with psycopg.connect(url) as db:
+        query = "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        return [pid for (pid,) in db.execute(query).fetchall() if pid != db.info.backend_pid]
+
+
+async def load_block(
+    target: Target, clients: int, seconds: float, meter: CpuMeter | None = None
+) -> dict:
     """`clients` loops calling back to back for `seconds`; calls started in time all count."""
+    start = meter.snapshot() if meter else None
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds
@@ -97,7 +149,8 @@ async def load_block(target: Target, clients: int, seconds: float) -> dict:
     async with _session() as session:
         await asyncio.gather(*(client(session) for _ in range(clients)))
     elapsed = time.perf_counter() - started
-    return {"latencies": latencies, "errors": errors, "elapsed": elapsed}
+    cpu = CpuMeter.used(start, meter.snapshot()) if meter and start else {}
+    return {"latencies": latencies, "errors": errors, "elapsed": elapsed, "cpu": cpu}
 
 
 def _summary(blocks: list[dict]) -> dict:
@@ -110,14 +163,18 @@ def _summary(blocks: list[dict]) -> dict:
         "p99": percentile(latencies, 99) if latencies else float("nan"),
         "errors": sum(b["errors"] for b in blocks),
         "calls": len(latencies),
+        "elapsed": elapsed,
+        "cpu": {name: sum(b["cpu"].get(name, 0.0) for b in blocks) for name in blocks[0]["cpu"]},
     }
 
 
-async def alternate(targets: list[Target], clients: int, seconds: float, blocks: int) -> dict:
+async def alternate(
+    targets: list[Target], clients: int, seconds: float, blocks: int, meter: CpuMeter | None = None
+) -> dict:
     results: dict[str, list[dict]] = {t.name: [] for t in targets}
     for _ in range(blocks):
         for target in targets:
-            results[target.name].append(await load_block(target, clients, seconds))
+            results[target.name].append(await load_block(target, clients, seconds, meter))
     return {name: _summary(found) for name, found in results.items()}
 
 
@@ -187,6 +244,19 @@ def print_load(title: str, results: dict, direct: str) -> None:
         )
 
 
+def print_cpu(results: dict) -> None:
+    """Where the two cores went, per answered call: the bound on wall-clock throughput."""
+    cores = os.cpu_count() or 1
+    print(f"   CPU per answered call (ms), of {cores} cores shared by everything:")
+    for name, r in results.items():
+        parts = "  ".join(f"{party} {1000 * s / r['calls']:5.2f}" for party, s in r["cpu"].items())
+        busy = sum(r["cpu"].values()) / (cores * r["elapsed"])
+        print(
+            f"   {name:14} {parts}  total {1000 * sum(r['cpu'].values()) / r['calls']:5.2f}"
+            f"  (these parties used {busy:.0%} of the machine)"
+        )
+
+
 async def main(args) -> None:
     with ExitStack() as stack:
         slow = stack.enter_context(fake_upstream(latency=2.0, api_key=UPSTREAM_KEY))
@@ -196,7 +266,8 @@ async def main(args) -> None:
         direct = Target("direct", f"{slow}/chat/completions", UPSTREAM_KEY)
         proxied = Target("octoplay /v1", f"{site}/v1/chat/completions", token)
         before = rows(DB)
-        results = await alternate([direct, proxied], args.clients, args.block, args.blocks)
+        meter = CpuMeter(slow, site, DB)
+        results = await alternate([direct, proxied], args.clients, args.block, args.blocks, meter)
         print_load(
             f"1. upstream latency 2 s, {args.clients} clients, {args.blocks} x {args.block:g} s "
             "each, alternating",
@@ -209,6 +280,7 @@ async def main(args) -> None:
             f"p99 {results['octoplay /v1']['p99'] / 2000:.2f}x the upstream's latency"
         )
         print(f"   run rows: {rows(DB) - before} for {proxied.answered} answered calls")
+        print_cpu(results)
 
     # 2. and 3. need servers of their own (another upstream each).
     with ExitStack() as stack:
