@@ -290,12 +290,23 @@ async def main(args) -> None:
         print(f"\n2. {args.streams} simultaneous streams, 64 chunks 20 ms apart (twice each)")
         direct = Target("direct", f"{paced}/chat/completions", UPSTREAM_KEY, STREAM_64)
         proxied = Target("octoplay /v1", f"{site}/v1/chat/completions", token, STREAM_64)
+        meter = CpuMeter(paced, site, DB)
         for target in (direct, proxied, direct, proxied):
+            start, started = meter.snapshot(), time.perf_counter()
             s = await streams(target, args.streams)
+            cpu = CpuMeter.used(start, meter.snapshot())
+            elapsed = time.perf_counter() - started
             print(
                 f"   {target.name:14} complete {s['complete']:4d}/{args.streams}  first token "
                 f"p50 {s['first_p50']:7.1f} p99 {s['first_p99']:7.1f} ms  worst gap "
                 f"{s['worst_gap']:6.1f} ms  least gap {s['least_gap']:5.1f} ms"
+            )
+            print(
+                "   "
+                + " " * 15
+                + "CPU s: "
+                + "  ".join(f"{party} {seconds:.2f}" for party, seconds in cpu.items())
+                + f"  in {elapsed:.2f} s of wall time"
             )
 
     with ExitStack() as stack:
