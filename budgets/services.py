@@ -27,10 +27,28 @@ from .models import Budget, BudgetWindow
 from .pricing import MILLION, price_for
 from .selectors import budget_describe, budgets_for, period_bounds
 
+# What one image may cost in prompt tokens: OpenAI's high detail tops out near 1,600 for the
+# largest image it keeps; an image's data URL is no measure (a megabyte is not 300k tokens).
+IMAGE_TOKEN_ESTIMATE = 2_000
+
 
 def prompt_estimate(body: dict[str, Any]) -> int:
-    """An upper estimate of the prompt: ~3 characters per token (generous)."""
-    return len(json.dumps(body.get("messages", []), ensure_ascii=False)) // 3 + 1
+    """An upper estimate of the prompt: ~3 characters per token (generous), images apart."""
+    images = 0
+
+    def without_images(value: Any) -> Any:
+        nonlocal images
+        if isinstance(value, list):
+            return [without_images(item) for item in value]
+        if isinstance(value, dict) and value.get("type") == "image_url":
+            images += 1
+            return None
+        if isinstance(value, dict):
+            return {key: without_images(item) for key, item in value.items()}
+        return value
+
+    text = json.dumps(without_images(body.get("messages", [])), ensure_ascii=False)
+    return len(text) // 3 + 1 + images * IMAGE_TOKEN_ESTIMATE
 
 
 def completion_cap(body: dict[str, Any]) -> int:
