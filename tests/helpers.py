@@ -7,6 +7,7 @@ another test module: what two of them need is here.
 import base64
 import json
 import os
+import random
 import struct
 import time
 import zlib
@@ -65,14 +66,17 @@ def post(client, body):
 # Images: real PNG files made here (no imaging library needed)
 
 
-def png(width: int = 4, height: int = 4, rgb: tuple[int, int, int] = (200, 40, 90)) -> bytes:
-    """A valid PNG of one colour."""
+def png(
+    width: int = 4, height: int = 4, rgb: tuple[int, int, int] = (200, 40, 90), *, noise=False
+) -> bytes:
+    """A valid PNG of one colour, or of random pixels (which hardly compress) with noise=True."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
-    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    pixels = random.Random(width * height).randbytes if noise else (lambda n: bytes(rgb) * (n // 3))
+    rows = b"".join(b"\x00" + pixels(3 * width) for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
