@@ -11,6 +11,7 @@ COMPLETION_IMAGES_MAX_BYTES per request.
 
 import base64
 import binascii
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -123,8 +124,8 @@ def data_url_length(value: Any) -> int:
 
 
 def brief(value: Any) -> Any:
-    """`value` with each data URL shortened to its type and size, for pages that show a
-    request (the images themselves are shown as images)."""
+    """`value` with each data URL shortened to its type, size and a digest, for pages that show
+    a request or a diff (the images themselves are shown as images)."""
     if isinstance(value, list):
         return [brief(item) for item in value]
     if not isinstance(value, dict):
@@ -133,7 +134,8 @@ def brief(value: Any) -> Any:
         url = value["image_url"].get("url")
         if isinstance(url, str) and url[:5].lower() == "data:" and len(url) > 200:
             head = url.split(",", 1)[0]
-            shown = f"{head},… ({len(url) * 3 // 4 // 1000} KB)"
+            digest = hashlib.sha256(url.encode()).hexdigest()[:12]  # tells two images apart
+            shown = f"{head},… ({len(url) * 3 // 4 // 1000} KB, sha256 {digest}…)"
             return {**value, "image_url": {**value["image_url"], "url": shown}}
     return {key: brief(item) for key, item in value.items()}
 

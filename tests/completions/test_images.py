@@ -236,3 +236,26 @@ def test_the_run_page_shows_thumbnails_and_a_short_request(api, alice, client):
     assert 'href="https://example.com/d.png"' in page and '<img src="https://' not in page
     # The request's JSON shows each upload by type and size, not its data again.
     assert page.count(base64.b64encode(png(60, 60)).decode()) == 1
+
+
+def test_template_pages_show_an_upload_as_its_size_and_digest(api, alice, client):
+    first, second = png(80, 80, noise=True), png(81, 80, noise=True)
+    template = create_template(
+        api,
+        alice,
+        alice.personal_team,
+        messages=[{"role": "user", "content": [image_part(data_url(first))]}],
+    )
+    response = api(alice).post(
+        f"/api/templates/{template.pk}/versions/",
+        {"model": MODEL, "messages": [{"role": "user", "content": [image_part(data_url(second))]}]},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    client.force_login(alice)
+    page = client.get(f"/templates/{template.pk}/?v=1").content.decode()
+    assert "data:image/png;base64,… (" in page and base64.b64encode(first).decode() not in page
+    diff = client.get(f"/templates/{template.pk}/?a=1&b=2").content.decode()
+    assert base64.b64encode(second).decode() not in diff
+    digests = {line.split("sha256 ")[1][:12] for line in diff.splitlines() if "sha256 " in line}
+    assert len(digests) == 2  # the old image and the new one, told apart
