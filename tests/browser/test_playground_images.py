@@ -3,6 +3,7 @@ thumbnails; sent to the model; kept by the draft, the run (reopened from History
 template and View code; shown on the run's page."""
 
 import base64
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -156,3 +157,35 @@ def test_a_template_saved_with_images_keeps_them(playground, alice):
     fresh_playground(page, f"template={version.template_id}")
     expect(thumbs(page)).to_have_count(1)
     expect(page.locator("#variables-card")).to_be_visible()  # the text part's variable
+
+
+def test_big_pictures_are_scaled_down_and_too_big_ones_refused(playground, settings):
+    page = playground
+    settings.COMPLETION_IMAGE_MAX_BYTES = 3000  # the page reads its limits from the settings
+    page.reload()
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
+    picker = page.locator('#messages li input[type="file"]')
+    picker.set_input_files(files=[{"name": "wide.png", "mimeType": "", "buffer": png(3000, 40)}])
+    expect(thumbs(page)).to_have_count(1)
+    image = thumbs(page).locator("img")
+    expect(image).to_have_js_property("naturalWidth", 2048)  # 2048 px on the long side
+    assert image.get_attribute("src").startswith("data:image/png;base64,")
+    noise = png(128, 128, noise=True)
+    picker.set_input_files(files=[{"name": "noise.png", "mimeType": "image/png", "buffer": noise}])
+    expect(page.locator("#messages li [data-error]")).to_have_text(
+        re.compile(r"^noise\.png is \d+ KB; an image may be at most 3 KB\.$")
+    )
+    expect(thumbs(page)).to_have_count(1)
+
+
+def test_the_servers_word_on_an_image_shows_on_its_message(playground):
+    page = playground
+    page.get_by_label("Message content").first.fill("Look")
+    page.get_by_role("button", name="Image URL").click()
+    page.get_by_label("Image URL").fill("https://example.com/" + "a" * 5000 + ".png")
+    page.get_by_role("button", name="Add", exact=True).click()
+    page.locator("#run").click()
+    expect(page.locator("#messages li [data-error]")).to_have_text(
+        "content[1].image_url.url: An image URL has at most 4096 characters;"
+        " upload large data instead."
+    )

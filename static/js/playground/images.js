@@ -30,8 +30,8 @@ function dataUrl(blob) {
   });
 }
 
-// A smaller copy when the picture is too big in pixels or bytes (animated GIFs are kept whole:
-// a canvas would keep only their first frame).
+// A picture over 2048 px on its long side, scaled down; one over the byte limit, encoded again
+// (as JPEG if need be) to fit. Animated GIFs are kept whole: a canvas keeps one frame.
 async function scaledDown(blob, type, maxBytes) {
   if (type === "image/gif" || typeof createImageBitmap !== "function") return blob;
   const bitmap = await createImageBitmap(blob);
@@ -44,7 +44,8 @@ async function scaledDown(blob, type, maxBytes) {
   const encode = (as, quality) => new Promise((resolve) => canvas.toBlob(resolve, as, quality));
   let smaller = await encode(type === "image/jpeg" ? "image/jpeg" : type, 0.9);
   if (!smaller || smaller.size > maxBytes) smaller = await encode("image/jpeg", 0.85); // photos saved as PNG
-  return smaller && smaller.size < blob.size ? smaller : blob;
+  if (!smaller) return blob;
+  return scale < 1 || smaller.size < blob.size ? smaller : blob;
 }
 
 // {url, name} for a file, or an Error saying what is wrong with it.
