@@ -204,6 +204,11 @@ def test_a_template_keeps_its_images_and_renders_them(api, alice):
         {"type": "text", "text": "Describe it"},
         part,
     ]
+    ran = api(alice).post(
+        f"/api/templates/{template.pk}/run/", {"variables": {"x": "it"}}, format="json"
+    )
+    assert ran.status_code == 200, ran.json()
+    assert "I see 1 image." in ran.json()["message"]["content"]
 
 
 def test_a_template_with_a_bad_image_is_refused(api, alice):

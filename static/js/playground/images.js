@@ -127,9 +127,9 @@ function shortLink(text) {
 function thumbnail(image, index, remove) {
   const item = document.createElement("li");
   item.className = "pg-thumb";
-  if (isData(image.url)) {
+  if (/^data:image\/(png|jpeg|webp|gif)[;,]/i.test(image.url)) {
     const img = document.createElement("img");
-    img.src = image.url; // data:image/… only: checked by sniffing before it was kept
+    img.src = image.url; // an image's data, never a script: nothing else is put in an <img>
     img.alt = `Image ${index + 1}`;
     item.append(img);
   } else {
