@@ -110,17 +110,19 @@ def _data_url_problem(url: str, tally: ImageTally) -> str | None:
     return None
 
 
-def data_url_length(value: Any) -> int:
-    """Characters of data URLs in image parts anywhere in `value` (a request's messages):
-    they have limits of their own, so the request's size limit leaves them out."""
+def without_data(value: Any) -> Any:
+    """`value` (a request's messages) with the data URLs of image parts emptied: they have
+    limits of their own, so the request's size limit leaves them out (and measuring them
+    would mean writing megabytes of JSON for nothing)."""
     if isinstance(value, list):
-        return sum(data_url_length(item) for item in value)
+        return [without_data(item) for item in value]
     if not isinstance(value, dict):
-        return 0
+        return value
     if value.get("type") == "image_url" and isinstance(value.get("image_url"), dict):
         url = value["image_url"].get("url")
-        return len(url) if isinstance(url, str) and url[:5].lower() == "data:" else 0
-    return sum(data_url_length(item) for item in value.values())
+        if isinstance(url, str) and url[:5].lower() == "data:":
+            return {**value, "image_url": {**value["image_url"], "url": ""}}
+    return {key: without_data(item) for key, item in value.items()}
 
 
 def brief(value: Any) -> Any:

@@ -12,7 +12,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from .images import ImageTally, data_url_length, image_part_problem
+from .images import ImageTally, image_part_problem, without_data
 from .input_rules import ROOT, value_check
 from .models import Run
 from .schemas import schema_problem
@@ -66,7 +66,7 @@ def validate_chat_request(body: Any, *, allow_unknown: bool = False) -> dict:
         raise ValidationError({ROOT: [NOT_AN_OBJECT]})
     value_check(body)  # NUL, lone surrogates, NaN: named at once, nothing else is reliable
     # Images' data has limits of its own (completions/images.py).
-    size = len(json.dumps(body)) - data_url_length(body.get("messages"))
+    size = len(json.dumps({**body, "messages": without_data(body.get("messages"))}))
     if size > settings.COMPLETION_MAX_BODY_BYTES:
         errors.add(
             "messages", f"The request is larger than {settings.COMPLETION_MAX_BODY_BYTES} bytes."
