@@ -136,6 +136,7 @@ def test_view_code_shortens_big_uploads_and_copies_them_whole(playground, alice)
     expect(page.locator("#code-images")).to_have_text(
         "1 uploaded image is shortened here; Copy copies the code with it whole."
     )
+    screenshots(page, "view-code-images")
     page.locator("#code-copy").click()
     copied = page.evaluate("navigator.clipboard.readText()")
     assert f"data:image/png;base64,{DROPPED}" in copied
