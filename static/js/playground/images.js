@@ -199,9 +199,8 @@ export function renderImages(item, message, { state, changed, limits }) {
       say(problem.message);
     }
   };
-  const imageFiles = (transfer) => [...(transfer?.files || [])].filter((file) => file.type.startsWith("image/") || !file.type);
   $('[data-field="content"]', item).addEventListener("paste", (event) => {
-    const files = imageFiles(event.clipboardData);
+    const files = [...(event.clipboardData?.files || [])].filter((file) => file.type.startsWith("image/"));
     if (message.role !== "user" || !files.length) return; // text pastes as text
     event.preventDefault();
     addFiles(files);
@@ -214,11 +213,10 @@ export function renderImages(item, message, { state, changed, limits }) {
   item.addEventListener("dragleave", () => item.classList.remove("is-drop-target"));
   item.addEventListener("drop", (event) => {
     item.classList.remove("is-drop-target");
-    if (message.role !== "user") return;
-    const files = imageFiles(event.dataTransfer);
-    if (!files.length) return;
-    event.preventDefault();
-    addFiles(files);
+    const files = [...(event.dataTransfer?.files || [])];
+    if (message.role !== "user" || !files.length) return;
+    event.preventDefault(); // a file the page does not take must not replace the page either
+    addFiles(files); // what is no image is named in the message's error
   });
   draw();
   $("[data-error]", item).before(box);
