@@ -27,10 +27,34 @@ from .models import Budget, BudgetWindow
 from .pricing import MILLION, price_for
 from .selectors import budget_describe, budgets_for, period_bounds
 
+# What one image may cost in prompt tokens: OpenAI's high detail tops out near 1,600 for the
+# largest image it keeps; an image's data URL is no measure (a megabyte is not 300k tokens).
+IMAGE_TOKEN_ESTIMATE = 2_000
+
+
+def images_apart(messages: Any) -> tuple[Any, int]:
+    """The messages with each image part left out, and how many there were: an estimate counts
+    their text by its length and each image as IMAGE_TOKEN_ESTIMATE."""
+    images = 0
+
+    def without(value: Any) -> Any:
+        nonlocal images
+        if isinstance(value, list):
+            return [without(item) for item in value]
+        if isinstance(value, dict) and value.get("type") == "image_url":
+            images += 1
+            return None
+        if isinstance(value, dict):
+            return {key: without(item) for key, item in value.items()}
+        return value
+
+    return without(messages), images
+
 
 def prompt_estimate(body: dict[str, Any]) -> int:
-    """An upper estimate of the prompt: ~3 characters per token (generous)."""
-    return len(json.dumps(body.get("messages", []), ensure_ascii=False)) // 3 + 1
+    """An upper estimate of the prompt: ~3 characters per token (generous), images apart."""
+    text, images = images_apart(body.get("messages", []))
+    return len(json.dumps(text, ensure_ascii=False)) // 3 + 1 + images * IMAGE_TOKEN_ESTIMATE
 
 
 def completion_cap(body: dict[str, Any]) -> int:

@@ -150,7 +150,15 @@ class CompletionRequestSerializer(serializers.Serializer):
     "not given" for the optional fields below that allow it, as there."""
 
     model = serializers.CharField()
-    messages = serializers.ListField(child=serializers.DictField())
+    messages = serializers.ListField(
+        child=serializers.DictField(),
+        help_text=(
+            "A user message's content may be a list of parts: text, and images as "
+            '{"type": "image_url", "image_url": {"url": "data:image/png;base64,…" or an '
+            'http(s) URL (never fetched by this server), "detail": "auto|low|high"}}; '
+            "PNG, JPEG, WebP or GIF, each and all together within the site's limits."
+        ),
+    )
     stream = serializers.BooleanField(required=False)
     response_format = serializers.DictField(required=False, allow_null=True)
     tools = serializers.ListField(child=serializers.DictField(), required=False, allow_null=True)

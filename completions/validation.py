@@ -12,6 +12,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from .images import ImageTally, image_part_problem, without_data
 from .input_rules import ROOT, value_check
 from .models import Run
 from .schemas import schema_problem
@@ -64,7 +65,9 @@ def validate_chat_request(body: Any, *, allow_unknown: bool = False) -> dict:
     if not isinstance(body, dict):
         raise ValidationError({ROOT: [NOT_AN_OBJECT]})
     value_check(body)  # NUL, lone surrogates, NaN: named at once, nothing else is reliable
-    if len(json.dumps(body)) > settings.COMPLETION_MAX_BODY_BYTES:
+    # Images' data has limits of its own (completions/images.py).
+    size = len(json.dumps({**body, "messages": without_data(body.get("messages"))}))
+    if size > settings.COMPLETION_MAX_BODY_BYTES:
         errors.add(
             "messages", f"The request is larger than {settings.COMPLETION_MAX_BODY_BYTES} bytes."
         )
@@ -146,7 +149,11 @@ def _check_stop(stop: Any, errors: Errors) -> None:
         errors.add("stop", "Must be a string or a list of up to 4 strings.")
 
 
-def _check_content(content: Any, path: str, errors: Errors, *, required: bool) -> None:
+def _check_content(
+    content: Any, path: str, errors: Errors, *, required: bool, images: ImageTally | None = None
+) -> None:
+    """A message's content; `images` counts the request's images where they are allowed
+    (user messages), None elsewhere."""
     if content is None:
         if required:
             errors.add(path, "Content is required for this role.")
@@ -159,8 +166,20 @@ def _check_content(content: Any, path: str, errors: Errors, *, required: bool) -
                 errors.add(f"{path}[{index}]", 'Each content part needs a "type".')
             elif part["type"] == "text" and not isinstance(part.get("text"), str):
                 errors.add(f"{path}[{index}].text", "A text part needs a text string.")
+            elif part["type"] == "image_url":
+                _check_image(part, f"{path}[{index}]", errors, images)
         return
     errors.add(path, "Must be a string or a non-empty list of content parts.")
+
+
+def _check_image(part: dict, path: str, errors: Errors, images: ImageTally | None) -> None:
+    if images is None:
+        errors.add(path, "Images go in user messages only.")
+        return
+    problem = image_part_problem(part, images)
+    if problem is not None:
+        where, message = problem
+        errors.add(f"{path}.{where}" if where else path, message)
 
 
 def _check_messages(messages: Any, errors: Errors) -> None:
@@ -169,6 +188,7 @@ def _check_messages(messages: Any, errors: Errors) -> None:
         return
     if len(messages) > settings.COMPLETION_MAX_MESSAGES:
         errors.add("messages", f"At most {settings.COMPLETION_MAX_MESSAGES} messages.")
+    images = ImageTally()
     for index, message in enumerate(messages):
         path = f"messages[{index}]"
         if not isinstance(message, dict):
@@ -194,7 +214,13 @@ def _check_messages(messages: Any, errors: Errors) -> None:
                 )
             _check_content(message.get("content"), f"{path}.content", errors, required=True)
         else:
-            _check_content(message.get("content"), f"{path}.content", errors, required=True)
+            _check_content(
+                message.get("content"),
+                f"{path}.content",
+                errors,
+                required=True,
+                images=images if role == "user" else None,
+            )
 
 
 def _check_tool_calls(tool_calls: Any, path: str, errors: Errors) -> None:

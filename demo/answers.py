@@ -116,11 +116,11 @@ def _text_reply(messages: list) -> str:
             f"The tool returned: {result}\n\n"
             "Here is a **demo answer** built from that result by Octoplay's offline provider."
         )
-    said = next(
-        (text_of(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), ""
-    )
+    last = next((m.get("content") for m in reversed(messages) if m.get("role") == "user"), "")
+    images = images_in(last)
+    seen = f"I see {images} image{'s' if images != 1 else ''}.\n\n" if images else ""
     return (
-        f"You said: {_quote(said) or '(nothing)'}\n\n"
+        f"You said: {_quote(text_of(last)) or '(nothing)'}\n\n{seen}"
         "This is a **demo reply** from Octoplay's offline provider:\n\n"
         "- no model was called, so it costs nothing;\n"
         "- the same request always gets this same answer.\n\n"
@@ -146,11 +146,20 @@ def text_of(content: Any) -> str:
     return ""
 
 
+def images_in(content: Any) -> int:
+    """How many image parts a message's content holds (the demo never looks at them)."""
+    if not isinstance(content, list):
+        return 0
+    return sum(1 for part in content if isinstance(part, dict) and part.get("type") == "image_url")
+
+
 def count_prompt_tokens(messages: list) -> int:
-    """Words, plus 3 per message and 3 to prime the reply: simple, deterministic, plausible."""
+    """Words, plus 3 per message, 85 per image (OpenAI's price of a low-detail image) and 3 to
+    prime the reply: simple, deterministic, plausible."""
     tokens = 3
     for message in messages:
-        tokens += 3 + len(text_of(message.get("content")).split())
+        content = message.get("content")
+        tokens += 3 + len(text_of(content).split()) + 85 * images_in(content)
         for call in message.get("tool_calls") or []:
             if isinstance(call, dict):
                 tokens += _argument_tokens(call)

@@ -1,9 +1,10 @@
 """What an experiment will cost before it starts: calls, tokens and cost as a range.
 
 Prompt tokens are estimated from the rendered messages (about 4 characters a token: no
-tokenizer for every model); completion tokens range from 0 to each variant's max_tokens
-(unknown without one). Cost is priced from budgets' price table; a model without a price makes
-the cost's upper bound unknown (shown as null, never as zero).
+tokenizer for every model; an image counts as budgets' fixed estimate); completion tokens range
+from 0 to each variant's max_tokens (unknown without one). Cost is priced from budgets' price
+table; a model without a price makes the cost's upper bound unknown (shown as null, never as
+zero).
 """
 
 import json
@@ -15,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from budgets.pricing import MILLION, price_for
+from budgets.services import IMAGE_TOKEN_ESTIMATE, images_apart
 from completions.providers import provider_for_model
 from datasets.models import ItemRevision
 from datasets.selectors import items_current
@@ -46,7 +48,9 @@ def _variant_estimate(variant: Variant, revisions: list[ItemRevision], reps: int
         except ValidationError:
             problems += 1
             continue
-        prompt_tokens += math.ceil(len(json.dumps(body["messages"])) / CHARS_PER_TOKEN)
+        text, images = images_apart(body["messages"])
+        prompt_tokens += math.ceil(len(json.dumps(text)) / CHARS_PER_TOKEN)
+        prompt_tokens += images * IMAGE_TOKEN_ESTIMATE
     model = (body or {}).get("model") or variant.model or version.model
     max_tokens = (body or {}).get("max_tokens")
     calls = len(revisions) * reps

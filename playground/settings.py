@@ -340,7 +340,15 @@ DEMO_CHUNK_DELAY = env.float("DEMO_CHUNK_DELAY", default=0.03)
 # Request limits, checked before any upstream call.
 COMPLETION_MAX_MESSAGES = env.int("COMPLETION_MAX_MESSAGES", default=500)
 COMPLETION_MAX_BODY_BYTES = env.int("COMPLETION_MAX_BODY_BYTES", default=2_000_000)
-DATA_UPLOAD_MAX_MEMORY_SIZE = COMPLETION_MAX_BODY_BYTES + 100_000  # any body: a 413 past it
+# Images in user messages (completions/images.py): decoded bytes of one image, images in a
+# request, their decoded bytes together. Their data URLs count apart from the body's limit.
+COMPLETION_IMAGE_MAX_BYTES = env.int("COMPLETION_IMAGE_MAX_BYTES", default=5_000_000)
+COMPLETION_MAX_IMAGES = env.int("COMPLETION_MAX_IMAGES", default=10)
+COMPLETION_IMAGES_MAX_BYTES = env.int("COMPLETION_IMAGES_MAX_BYTES", default=20_000_000)
+# Any body: a 413 past it (base64 takes 4 characters for 3 bytes).
+DATA_UPLOAD_MAX_MEMORY_SIZE = (
+    COMPLETION_MAX_BODY_BYTES + COMPLETION_IMAGES_MAX_BYTES * 4 // 3 + 100_000
+)
 # JSON nested deeper than this is refused (request bodies, template data): deep enough for any
 # real request, shallow enough that no code of ours or our libraries' recurses out of stack.
 INPUT_MAX_DEPTH = env.int("INPUT_MAX_DEPTH", default=100)

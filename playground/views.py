@@ -42,6 +42,11 @@ def playground_page(request):
         "apiBase": request.build_absolute_uri("/v1"),
         "teams": [{"id": str(t.pk), "name": str(t)} for t in teams_with_role(request.user)],
         "activeTeam": str(active_team_get(request.user).pk),
+        # What a user message's images may be (completions/images.py checks them again).
+        "images": {
+            "maxBytes": settings.COMPLETION_IMAGE_MAX_BYTES,
+            "maxImages": settings.COMPLETION_MAX_IMAGES,
+        },
     }
     return render(request, "playground/page.html", {"config": config})
 

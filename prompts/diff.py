@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from completions.images import brief
+
 from .models import TemplateVersion
 
 Kind = Literal["+", "-", " "]
@@ -114,7 +116,7 @@ def _message_lines(message: Any) -> list[str] | None:
     if isinstance(content, str):
         lines += content.splitlines() or [""]
     elif content is not None:
-        lines += _pretty(content)
+        lines += _pretty(brief(content))  # an uploaded image as its size and digest
     if message.get("tool_calls"):
         lines += ["tool_calls:", *_pretty(message["tool_calls"])]
     return lines

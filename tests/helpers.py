@@ -4,9 +4,13 @@ the browser's log-in, and the site served by gunicorn. Fixtures live in tests/co
 another test module: what two of them need is here.
 """
 
+import base64
 import json
 import os
+import random
+import struct
 import time
+import zlib
 from decimal import Decimal
 from pathlib import Path
 
@@ -57,6 +61,38 @@ def chat(**extra) -> dict:
 
 def post(client, body):
     return client.post("/api/completions/", body, format="json")
+
+
+# Images: real PNG files made here (no imaging library needed)
+
+
+def png(
+    width: int = 4, height: int = 4, rgb: tuple[int, int, int] = (200, 40, 90), *, noise=False
+) -> bytes:
+    """A valid PNG of one colour, or of random pixels (which hardly compress) with noise=True."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    pixels = random.Random(width * height).randbytes if noise else (lambda n: bytes(rgb) * (n // 3))
+    rows = b"".join(b"\x00" + pixels(3 * width) for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def data_url(data: bytes, mime: str = "image/png") -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def image_part(url: str | None = None, **extra) -> dict:
+    """An image_url content part (a small PNG unless a URL is given)."""
+    return {"type": "image_url", "image_url": {"url": url or data_url(png()), **extra}}
 
 
 def streamed(response) -> bytes:

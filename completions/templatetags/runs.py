@@ -2,6 +2,8 @@ import json
 
 from django import template
 
+from completions import images
+
 register = template.Library()
 
 
@@ -14,3 +16,15 @@ def json_pretty(value) -> str:
 @register.filter
 def lookup(mapping: dict, key: str):
     return mapping.get(key)
+
+
+@register.filter
+def json_brief(value) -> str:
+    """json_pretty with uploaded images' data shortened to their type and size."""
+    return json_pretty(images.brief(value))
+
+
+@register.filter
+def request_images(request) -> list[dict[str, str]]:
+    """The images of a logged request's messages: {"src"} data URLs, {"link"} web addresses."""
+    return images.images_in(request.get("messages") if isinstance(request, dict) else None)

@@ -11,9 +11,11 @@ import pytest
 from accounts.models import Membership, Scope
 from accounts.services import member_remove, token_create
 from experiments.cells import cells_run_here
+from experiments.estimate import experiment_estimate
 from experiments.models import Experiment
 from experiments.services import experiment_start
-from tests.helpers import token_client
+from tests.helpers import data_url, image_part, png, token_client
+from tests.samples import PROMPT
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +185,19 @@ def test_tokens_read_with_run_and_write_with_datasets(alice, acme, draft):
     _, writer = token_create(user=alice, name="w", team=acme, scopes=[Scope.RUN, Scope.DATASETS])
     started = token_client(writer).post(f"{base(draft)}/start/", {"confirm": True}, format="json")
     assert started.status_code == 200
+
+
+def test_an_image_in_the_template_is_estimated_as_an_image_not_its_data(api, alice, draft):
+    before = experiment_estimate(draft)["by_variant"][0]["prompt_tokens"]
+    *others, last = PROMPT["messages"]
+    photo = image_part(data_url(png(200, 200, noise=True)))  # 160 kB of data
+    with_photo = {**last, "content": [{"type": "text", "text": last["content"]}, photo]}
+    template = draft.variants.first().template
+    response = api(alice).post(
+        f"/api/templates/{template.pk}/versions/",
+        {**PROMPT, "messages": [*others, with_photo]},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    after = experiment_estimate(draft)["by_variant"][0]["prompt_tokens"]
+    assert 3 * 2_000 <= after - before <= 3 * 2_020  # three items, one image each

@@ -2,6 +2,7 @@
 // Each render function draws from the state and writes edits straight back into it;
 // `changed()` persists the state and refreshes whatever depends on it.
 
+import { renderImages } from "./images.js";
 import { EXAMPLE_SCHEMA, EXAMPLE_TOOL, PARAMS, toolFromText, variableNames } from "./state.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
@@ -26,7 +27,8 @@ export function renderSystem(state, changed) {
 }
 
 // `rerunFrom(index)`, when given (chat mode), puts a "Rerun from here" on user and tool messages.
-export function renderMessages(state, changed, { rerunFrom = null } = {}) {
+// `images` ({maxBytes, maxImages}), when given, lets user messages hold images (images.js).
+export function renderMessages(state, changed, { rerunFrom = null, images = null } = {}) {
   const list = $("#messages");
   list.replaceChildren();
   state.messages.forEach((message, index) => {
@@ -69,10 +71,11 @@ export function renderMessages(state, changed, { rerunFrom = null } = {}) {
         if (action === "delete") state.messages.splice(index, 1);
         if (action === "up" && index > 0) state.messages.splice(index - 1, 0, ...state.messages.splice(index, 1));
         if (action === "down" && index < state.messages.length - 1) state.messages.splice(index + 1, 0, ...state.messages.splice(index, 1));
-        renderMessages(state, changed, { rerunFrom });
+        renderMessages(state, changed, { rerunFrom, images });
         changed();
       };
     });
+    if (images) renderImages(item, message, { state, changed, limits: images });
     list.append(item);
     autoGrow(content);
     autoGrow(toolCalls);

@@ -4,6 +4,7 @@ import { chatModeSaved, cutLosesText, regenerateCut, saveChatMode } from "./chat
 import { codeFor } from "./code.js";
 import { addExampleTool, addMessage, renderFormat, renderMessages as drawMessages, renderParams, renderSystem, renderTools, renderVariables } from "./editors.js";
 import { setUpLayout, wide } from "./layout.js";
+import { briefImages } from "./images.js";
 import { ResponsePanel } from "./response.js";
 import { RequestProblem, buildRequest, draftOf, emptyState, requestWithValues, stateFromRequest, variableNames, variableValues } from "./state.js";
 import { apiGet, runCompletion } from "./stream.js";
@@ -25,7 +26,7 @@ function changed() {
 }
 
 function renderMessages() {
-  drawMessages(state, changed, { rerunFrom: chatMode ? rerunFrom : null });
+  drawMessages(state, changed, { rerunFrom: chatMode ? rerunFrom : null, images: config.images });
 }
 
 // Focus a message's text without scrolling a phone's page away from the answer.
@@ -264,17 +265,24 @@ $("#reset").onclick = () => {
 // View code
 
 let codeLang = "curl";
+let codeWhole = ""; // what Copy copies: uploaded images in full, where the page shortens them
 function paintCode() {
   let text;
   let missing = [];
+  let shortened = 0;
   try {
     const filled = requestWithValues(buildRequest(state), variableValues(state));
     missing = filled.missing;
-    text = codeFor(codeLang, filled.body, config.apiBase);
+    codeWhole = codeFor(codeLang, filled.body, config.apiBase);
+    const brief = briefImages(filled.body);
+    shortened = brief.count;
+    text = shortened ? codeFor(codeLang, brief.body, config.apiBase) : codeWhole;
   } catch (problem) {
-    text = `Fix the request first: ${problem.message}`;
+    text = codeWhole = `Fix the request first: ${problem.message}`;
   }
   $("#code-text").textContent = text;
+  $("#code-images").hidden = !shortened;
+  $("#code-images").textContent = `${shortened} uploaded image${shortened === 1 ? " is" : "s are"} shortened here; Copy copies the code with ${shortened === 1 ? "it" : "them"} whole.`;
   const note = $("#code-missing");
   note.hidden = !missing.length;
   note.textContent = `No value for ${missing.join(", ")}: left as written in the code; fill it in under Variables.`;
@@ -282,7 +290,7 @@ function paintCode() {
 }
 $("#view-code").onclick = () => { paintCode(); $("#code-dialog").showModal(); };
 $("#code-close").onclick = () => $("#code-dialog").close();
-$("#code-copy").onclick = () => navigator.clipboard?.writeText($("#code-text").textContent);
+$("#code-copy").onclick = () => navigator.clipboard?.writeText(codeWhole);
 document.querySelectorAll("[data-lang]").forEach((tab) => { tab.onclick = () => { codeLang = tab.dataset.lang; paintCode(); }; });
 
 // Start: a run to reopen (?run=<id>) wins over the saved state.

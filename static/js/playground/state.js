@@ -1,6 +1,8 @@
 // The playground's state: what the editors show, kept in localStorage so a reload loses nothing,
 // and the translation between it and a Chat Completions request body (both directions).
 
+import { contentWithImages, imagesOf, withoutUploads } from "./images.js";
+
 // A draft belongs to the user who wrote it: one entry per user id, and log-out removes them all
 // (base.js), so whoever uses this browser next starts from an empty playground.
 const DRAFT_PREFIX = "octoplay:playground:";
@@ -84,7 +86,12 @@ export function draftOf(userId) {
       return emptyState();
     },
     save(state) {
-      localStorage.setItem(key, JSON.stringify(state));
+      try {
+        localStorage.setItem(key, JSON.stringify(state));
+      } catch {
+        // The browser's storage is full (uploaded images): the draft keeps the rest.
+        localStorage.setItem(key, JSON.stringify(withoutUploads(state)));
+      }
     },
     clear() {
       localStorage.removeItem(key);
@@ -134,7 +141,7 @@ export function buildRequest(state) {
       out.tool_calls = parseJson(message.tool_calls, `${field}.tool_calls`, "Tool calls");
       out.content = message.content || null;
     } else {
-      out.content = message.content;
+      out.content = message.role === "user" ? contentWithImages(message.content, message.images) : message.content;
     }
     if (message.role === "tool") out.tool_call_id = message.tool_call_id;
     body.messages.push(out);
@@ -186,6 +193,7 @@ export function stateFromRequest(request, provider = "") {
     content: textOf(m.content),
     tool_calls: m.tool_calls ? JSON.stringify(m.tool_calls, null, 2) : "",
     tool_call_id: m.tool_call_id || "",
+    images: m.role === "user" ? imagesOf(m.content) : [],
   }));
   for (const name of PARAMS) if (request[name] !== undefined) state.params[name] = String(request[name]);
   state.params.stop = Array.isArray(request.stop) ? request.stop.join("\n") : request.stop || "";
