@@ -27,8 +27,8 @@ from completions.models import Run
 from completions.services import RunFailed, run_start_blocking
 from prompts.services import template_render
 
-from .evaluators import all_passed, cell_evaluate
-from .models import Cell, Experiment, cell_run_id
+from .evaluators import all_passed, cell_evaluate, has_judge
+from .models import Cell, Experiment, Judging, cell_run_id
 
 logger = logging.getLogger(__name__)
 Claimed = tuple[UUID, int]  # (cell id, attempt)
@@ -81,10 +81,11 @@ def _claim_some(experiment_id: UUID, room: int, now: datetime) -> list[Claimed]:
 
 
 def cell_leases_renew(cell_ids: list[UUID]) -> int:
-    """Extend the leases of the cells this process is running."""
+    """Extend the leases of the cells this process is running or judging."""
     if not cell_ids:
         return 0
-    running = Cell.objects.filter(pk__in=cell_ids, status=Cell.Status.RUNNING)
+    busy = Q(status=Cell.Status.RUNNING) | Q(judging=Judging.RUNNING)
+    running = Cell.objects.filter(busy, pk__in=cell_ids)
     return running.update(lease_expires_at=cell_lease_expiry())
 
 
@@ -183,10 +184,12 @@ def _finish(
 ) -> None:
     if run is not None and run.status != Run.Status.OK:
         error = error or run.error_message or f"The run ended {run.status}."
-    results = cell_evaluate(
-        cell.experiment.evaluators, run=run, expected=cell.item_revision.expected
-    )
+    specs = cell.experiment.evaluators
+    results = cell_evaluate(specs, run=run, expected=cell.item_revision.expected)
+    judge = has_judge(specs) and run is not None and run.status == Run.Status.OK
     Cell.objects.filter(pk=cell.pk, status=Cell.Status.RUNNING, attempts=attempt).update(
+        judging=Judging.PENDING if judge else Judging.NONE,  # experiments/judging.py
+        judge_round_from=F("judge_attempts"),
         status=status or (Cell.Status.FAILED if error else Cell.Status.DONE),
         run=run,
         error=error[:2000],
@@ -207,10 +210,11 @@ def cell_fail_internal(cell_id: UUID, attempt: int, error: Exception) -> None:
 
 
 def experiment_finish_if_done(experiment_id: UUID) -> None:
-    """A running experiment with no pending or running cell left is done."""
-    left = Cell.objects.filter(
-        experiment_id=experiment_id, status__in=(Cell.Status.PENDING, Cell.Status.RUNNING)
+    """A running experiment with no pending or running cell left, nor one to judge, is done."""
+    busy = Q(status__in=(Cell.Status.PENDING, Cell.Status.RUNNING)) | Q(
+        judging__in=(Judging.PENDING, Judging.RUNNING)
     )
+    left = Cell.objects.filter(busy, experiment_id=experiment_id)
     if not left.exists():
         Experiment.objects.filter(pk=experiment_id, status=Experiment.Status.RUNNING).update(
             status=Experiment.Status.DONE, finished_at=timezone.now()
@@ -218,13 +222,18 @@ def experiment_finish_if_done(experiment_id: UUID) -> None:
 
 
 def cells_run_here(*, limit: int | None = None) -> int:
-    """Claim and run cells one at a time in this thread until none is left (or `limit` ran):
-    for tests inside one transaction, and anything else that wants no threads."""
+    """Claim and run cells (then judge them) one at a time in this thread until none is left
+    (or `limit` ran): for tests inside one transaction, and anything else that wants no
+    threads."""
+    from .judging import cell_judge, judgings_claim  # judging builds on this module
+
     ran = 0
     while limit is None or ran < limit:
-        claimed = cells_claim(limit=1)
-        if not claimed:
+        if claimed := cells_claim(limit=1):
+            cell_execute(*claimed[0])
+        elif claimed := judgings_claim(limit=1):
+            cell_judge(*claimed[0])
+        else:
             break
-        cell_execute(*claimed[0])
         ran += 1
     return ran

@@ -1,0 +1,154 @@
+"""The judge and tool_call evaluators in process, against the fake upstream: judge calls are
+runs like any other (source, team, cost, linked to their cell), verdicts hold score and
+reason, a failed judge is a null verdict, re-evaluating calls only the judge, and a judge
+template is checked when saved."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from budgets.models import ModelPrice
+from completions.models import Run
+from demo.behaviour import Behaviour
+from experiments.cells import cells_run_here
+from experiments.judging import cell_judge, judgings_claim
+from experiments.models import Cell, JudgeRun
+from experiments.services import experiment_create, experiment_reevaluate, experiment_start
+from tests.helpers import create_template
+
+pytestmark = pytest.mark.django_db
+
+JUDGE_PROMPT = {
+    "messages": [
+        {"role": "system", "content": "Score the answer from 0 to 1."},
+        {"role": "user", "content": "Q: {{input}}\nA: {{output}}\nWanted: {{expected}}"},
+    ],
+    "variables": {},
+}
+
+
+@pytest.fixture
+def judge_template(api, alice, acme):
+    return create_template(api, alice, acme, name="Judge", **JUDGE_PROMPT)
+
+
+def judged(alice, dataset, template, judge_template, **judge):
+    experiment = experiment_create(
+        user=alice,
+        dataset=dataset,
+        name="Judged",
+        variants=[{"template_id": template.pk}],
+        evaluators=[{"kind": "judge", "template": str(judge_template.pk), **judge}],
+    )
+    return experiment_start(user=alice, experiment=experiment)
+
+
+def test_a_judge_scores_each_answer_with_runs_of_its_own(
+    alice, acme, dataset, template, judge_template, upstream
+):
+    ModelPrice.objects.create(
+        provider="octopusx", model="octo-demo-large", input_per_million=1, output_per_million=2
+    )
+    experiment = judged(alice, dataset, template, judge_template, model="octo-demo-large")
+    cells_run_here()
+    experiment.refresh_from_db()
+    assert experiment.status == "done"
+    assert experiment.evaluators[0]["frozen_version"] == 1
+    judge_runs = Run.objects.filter(model="octo-demo-large")
+    assert judge_runs.count() == 3 and Run.objects.count() == 6
+    for run in judge_runs:
+        assert (run.source, run.team, run.user, run.status) == ("experiment", acme, alice, "ok")
+        assert run.cost is not None and run.cost > 0
+        assert run.request["response_format"]["json_schema"]["name"] == "verdict"
+        assert run.template_version.template == judge_template
+    asked = judge_runs.first().request["messages"][1]["content"]
+    assert asked.startswith("Q: system: You write for engineers.\n\nuser: Explain ")
+    assert "A: You said: Explain" in asked
+    for cell in Cell.objects.filter(experiment=experiment).select_related("run"):
+        [verdict] = cell.results
+        # The demo answers a json_schema request with a valid example: 0.5, at the threshold.
+        assert (verdict["kind"], verdict["score"], verdict["passed"]) == ("judge", 0.5, True)
+        assert verdict["reason"] and cell.passed is True and cell.judging == ""
+        link = JudgeRun.objects.get(run_id=verdict["judge_run_id"])
+        assert link.cell == cell and link.run.model == "octo-demo-large"
+
+
+def test_a_failed_or_unreadable_judge_gives_a_null_verdict_with_the_reason(
+    alice, dataset, template, judge_template, upstream
+):
+    experiment = judged(alice, dataset, template, judge_template, threshold=0.6)
+    cells_run_here(limit=3)  # the cells' model first
+    upstream.script(Behaviour(status=400, error_message="judge refused"))
+    cells_run_here(limit=1)  # the first cell's judge, refused by the upstream
+    upstream.script(Behaviour(reply="I would rather not say."))
+    cells_run_here(limit=1)  # the second's, who answers no JSON
+    cells_run_here()
+    verdicts = [c.results[0] for c in Cell.objects.filter(experiment=experiment)]
+    assert [v["passed"] for v in verdicts] == [None, None, False]
+    assert "judge refused" in verdicts[0]["detail"] and verdicts[0]["judge_run_id"]
+    assert verdicts[1]["detail"] == "The judge's answer is not JSON."
+    assert verdicts[2]["score"] == 0.5  # below the threshold of 0.6
+    assert Run.objects.get(pk=verdicts[0]["judge_run_id"]).status == "error"
+
+
+def test_reevaluating_calls_the_judge_not_the_model(alice, dataset, template, judge_template):
+    experiment = experiment_create(
+        user=alice,
+        dataset=dataset,
+        name="Later judged",
+        variants=[{"template_id": template.pk}],
+        evaluators=[{"kind": "contains", "ignore_case": True}],
+    )
+    experiment_start(user=alice, experiment=experiment)
+    cells_run_here()
+    assert Run.objects.count() == 3
+    judge = {"kind": "judge", "template": str(judge_template.pk), "name": "quality"}
+    experiment_reevaluate(user=alice, experiment=experiment, evaluators=[judge])
+    cells = Cell.objects.filter(experiment=experiment)
+    assert {c.judging for c in cells} == {"pending"}
+    assert {c.results[0]["detail"] for c in cells} == {"Not judged yet."}
+    assert Run.objects.count() == 3  # the request made no call
+    cells_run_here()
+    assert Run.objects.count() == 6 and JudgeRun.objects.count() == 3
+    assert {c.results[0]["score"] for c in cells.all()} == {0.5}
+    experiment_reevaluate(user=alice, experiment=experiment)  # again: a new round
+    cells_run_here()
+    assert Run.objects.count() == 9 and JudgeRun.objects.count() == 6
+
+
+def test_a_dead_worker_s_judge_run_is_adopted_not_called_again(
+    alice, dataset, template, judge_template
+):
+    experiment = judged(alice, dataset, template, judge_template)
+    cells_run_here(limit=1)
+    [(cell_id, attempt)] = judgings_claim(limit=1)
+    waiting = Cell.objects.get(pk=cell_id).results
+    cell_judge(cell_id, attempt)
+    # As if that worker died after its call, before writing; its lease lapses.
+    lapsed = timezone.now() - timedelta(seconds=1)
+    Cell.objects.filter(pk=cell_id).update(
+        judging="running", results=waiting, lease_expires_at=lapsed
+    )
+    [(again, second)] = judgings_claim(limit=1)
+    assert (again, second) == (cell_id, attempt + 1)
+    runs = Run.objects.count()
+    cell_judge(again, second)
+    assert Run.objects.count() == runs
+    assert Cell.objects.get(pk=cell_id).results[0]["score"] == 0.5
+    assert JudgeRun.objects.filter(cell__experiment=experiment).count() == 1
+
+
+def test_tool_call_evaluator(alice):
+    from experiments.evaluators import cell_evaluate, evaluators_clean
+
+    calls = [{"function": {"name": "get_weather", "arguments": '{"city": "Oslo", "days": 2}'}}]
+    run = Run(status="ok", content=None, tool_calls=calls)
+
+    def passed(spec):
+        return cell_evaluate(evaluators_clean([spec]), run=run, expected=None)[0]["passed"]
+
+    assert passed({"kind": "tool_call", "name": "get_weather"}) is True
+    assert passed({"kind": "tool_call", "name": "get_weather", "arguments": {"city": "Oslo"}})
+    assert not passed({"kind": "tool_call", "name": "get_weather", "arguments": {"city": "X"}})
+    assert not passed({"kind": "tool_call", "name": "get_time"})
