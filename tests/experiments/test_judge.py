@@ -152,3 +152,62 @@ def test_tool_call_evaluator(alice):
     assert passed({"kind": "tool_call", "name": "get_weather", "arguments": {"city": "Oslo"}})
     assert not passed({"kind": "tool_call", "name": "get_weather", "arguments": {"city": "X"}})
     assert not passed({"kind": "tool_call", "name": "get_time"})
+
+
+def judge_spec(template, **extra):
+    return {"kind": "judge", "template": str(template.pk), **extra}
+
+
+@pytest.mark.parametrize(
+    "evaluator, field",
+    [
+        ({"kind": "judge", "template": "6d3e1c1e-0000-4000-8000-000000000000"}, "template"),
+        ({"kind": "judge", "template": "not an id"}, ""),
+        ("OTHER_TEAM", "template"),
+        ("PRIVATE", "template"),
+        ("MORE_VARIABLES", "template"),
+        ("JUDGE threshold", ""),
+        ("JUDGE version", ""),
+        ({"kind": "tool_call"}, ""),
+        ({"kind": "tool_call", "name": "f", "arguments": [1]}, ""),
+    ],
+)
+def test_a_bad_judge_or_tool_call_is_a_400_naming_it(
+    api, alice, charlie, acme, globex, dataset, template, judge_template, evaluator, field
+):
+    if evaluator == "OTHER_TEAM":
+        evaluator = judge_spec(create_template(api, charlie, globex, name="J", **JUDGE_PROMPT))
+    elif evaluator == "PRIVATE":
+        private = create_template(api, alice, acme, name="Mine", visibility="private")
+        evaluator = judge_spec(private)
+    elif evaluator == "MORE_VARIABLES":  # the Explainer's {{audience}} and {{topic}}
+        evaluator = judge_spec(template)
+    elif evaluator == "JUDGE threshold":
+        evaluator = judge_spec(judge_template, threshold=1.5)
+    elif evaluator == "JUDGE version":
+        evaluator = judge_spec(judge_template, version=9)
+    body = {
+        "dataset_id": str(dataset.pk),
+        "name": "x",
+        "variants": [{"template_id": str(template.pk)}],
+        "evaluators": [{"kind": "valid_json"}, evaluator],
+    }
+    response = api(alice).post("/api/experiments/", body, format="json")
+    assert response.status_code == 400, response.json()
+    errors = response.json()["errors"]
+    assert list(errors) == [f"evaluators.1.{field}".rstrip(".")], errors
+
+
+def test_judges_are_checked_on_re_evaluation_and_dataset_defaults(
+    api, alice, bob, draft, dataset, template, judge_template
+):
+    client = api(alice)
+    bad = {"evaluators": [judge_spec(template)]}
+    evaluated = client.post(f"/api/experiments/{draft.pk}/evaluate/", bad, format="json")
+    assert evaluated.status_code == 400 and "evaluators.0.template" in evaluated.json()["errors"]
+    defaults = client.put(f"/api/datasets/{dataset.pk}/evaluators/", bad, format="json")
+    assert defaults.status_code == 400
+    good = {"evaluators": [judge_spec(judge_template, label="latest", name="quality")]}
+    defaults = client.put(f"/api/datasets/{dataset.pk}/evaluators/", good, format="json")
+    assert defaults.status_code == 200, defaults.json()
+    assert defaults.json()["evaluators"][0]["name"] == "quality"
