@@ -139,9 +139,7 @@ def experiment_summary(experiment: Experiment) -> list[dict[str, Any]]:
         if cell.status == Cell.Status.FAILED:
             for spec in experiment.evaluators:
                 verdicts[cell.variant_id][spec["name"]].append(False)
-    return [
-        _variant_summary(v, stats[pk], verdicts[pk], scores[pk]) for pk, v in variants.items()
-    ]
+    return [_variant_summary(v, stats[pk], verdicts[pk], scores[pk]) for pk, v in variants.items()]
 
 
 def _variant_summary(
@@ -212,4 +210,3 @@ def experiment_usage(*, runs: QuerySet[Run]) -> list[dict[str, Any]]:
         for key in ("cost", "judge_cost"):
             row[key] = None if row[key] is None else round(float(row[key]), 6)
     return rows
-
