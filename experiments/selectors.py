@@ -68,7 +68,7 @@ def experiment_progress(experiment: Experiment) -> dict[str, Any]:
         "judging": judging,  # cells waiting for a judge
         "judge_calls": judges["calls"],
         "judge_tokens": judges["tokens"] or 0,
-        "judge_cost": str(judges["cost"] or Decimal(0)),
+        "judge_cost": None if judges["cost"] is None else str(judges["cost"]),  # null: unknown
     }
 
 

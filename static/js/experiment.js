@@ -66,7 +66,7 @@ function showProgress(p) {
     (p.cancelled ? ` · ${p.cancelled} cancelled` : "") +
     ` · elapsed ${seconds(p.elapsed_seconds)} · ETA ${p.status === "running" ? seconds(p.eta_seconds) : "—"}` +
     ` · ${p.tokens} tokens · cost ${costShown(p)}` +
-    (p.judge_calls || p.judging ? ` · judge: ${p.judge_calls} calls, cost ${p.judge_cost}${p.judging ? `, ${p.judging} cells waiting` : ""}` : "");
+    (p.judge_calls || p.judging ? ` · judge: ${p.judge_calls} calls, cost ${p.judge_cost ?? "unknown"}${p.judging ? `, ${p.judging} cells waiting` : ""}` : "");
   const stop = document.getElementById("ex-stop");
   stop.hidden = !p.stop_reason;
   stop.textContent = p.stop_reason || "";
