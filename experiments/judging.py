@@ -18,8 +18,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Membership
@@ -28,10 +27,10 @@ from completions.models import Run
 from completions.services import RunFailed, run_start_blocking
 from prompts.models import PromptTemplate
 
-from .cells import cell_lease_expiry, experiment_finish_if_done
+from .cells import Claimed, Queue, experiment_finish_if_done, queue_claim
 from .evaluators import all_passed, judge_result
 from .judge import judge_body, judge_template_usable, judge_version, verdict_of
-from .models import Cell, JudgeRun, Judging, judge_run_id
+from .models import Cell, Experiment, JudgeRun, Judging, judge_run_id
 
 logger = logging.getLogger(__name__)
 Result = dict[str, Any]
@@ -42,10 +41,7 @@ class _RateLimited(Exception):
         self.retry_after = retry_after
 
 
-def _claimable(now: datetime) -> Q:
-    ready = Q(not_before__isnull=True) | Q(not_before__lte=now)
-    lapsed = Q(judging=Judging.RUNNING, lease_expires_at__lt=now)
-    return (Q(judging=Judging.PENDING) & ready) | lapsed
+JUDGE = Queue("judging", "judge_attempts")
 
 
 def judgings_queue(cells: Any) -> int:
@@ -55,39 +51,12 @@ def judgings_queue(cells: Any) -> int:
     )
 
 
-def judgings_claim(*, limit: int, now: datetime | None = None) -> list[tuple[UUID, int]]:
-    """Claim up to `limit` cells to judge, each experiment keeping at most
-    EXPERIMENT_CONCURRENCY cells with a live lease (running its model or being judged)."""
+def judgings_claim(*, limit: int, now: datetime | None = None) -> list[Claimed]:
+    """Claim up to `limit` cells to judge, oldest experiment first (cells.queue_claim)."""
     now = now or timezone.now()
-    claimed: list[tuple[UUID, int]] = []
-    waiting = Cell.objects.filter(_claimable(now)).order_by().values_list("experiment_id")
-    for experiment_id in sorted({row[0] for row in waiting}, key=str):
-        busy = Q(status=Cell.Status.RUNNING) | Q(judging=Judging.RUNNING)
-        live = Cell.objects.filter(busy, experiment_id=experiment_id, lease_expires_at__gte=now)
-        room = min(limit - len(claimed), settings.EXPERIMENT_CONCURRENCY - live.count())
-        if room > 0:
-            claimed += _claim_some(experiment_id, room, now)
-        if len(claimed) >= limit:
-            break
-    return claimed
-
-
-def _claim_some(experiment_id: UUID, room: int, now: datetime) -> list[tuple[UUID, int]]:
-    lease = cell_lease_expiry(now)
-    with transaction.atomic():
-        candidates = Cell.objects.filter(_claimable(now), experiment_id=experiment_id)
-        ids = list(
-            candidates.select_for_update(skip_locked=True)
-            .order_by("position", "variant_id", "repetition")
-            .values_list("pk", flat=True)[:room]
-        )
-        if not ids:
-            return []
-        Cell.objects.filter(_claimable(now), pk__in=ids).update(
-            judging=Judging.RUNNING, judge_attempts=F("judge_attempts") + 1, lease_expires_at=lease
-        )
-        mine = Cell.objects.filter(pk__in=ids, judging=Judging.RUNNING, lease_expires_at=lease)
-        return list(mine.values_list("pk", "judge_attempts"))
+    waiting = Cell.objects.filter(JUDGE.waiting(now)).values("experiment_id")
+    experiments = Experiment.objects.filter(pk__in=waiting).order_by("started_at")
+    return queue_claim(JUDGE, experiments.values_list("pk", flat=True), limit=limit, now=now)
 
 
 def cell_judge(cell_id: UUID, attempt: int) -> None:

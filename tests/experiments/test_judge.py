@@ -92,6 +92,20 @@ def test_a_failed_or_unreadable_judge_gives_a_null_verdict_with_the_reason(
     assert Run.objects.get(pk=verdicts[0]["judge_run_id"]).status == "error"
 
 
+def test_the_estimate_counts_judge_calls(api, alice, dataset, template, judge_template):
+    experiment = experiment_create(
+        user=alice,
+        dataset=dataset,
+        name="To judge",
+        variants=[{"template_id": template.pk}, {"template_id": template.pk}],
+        evaluators=[{"kind": "judge", "template": str(judge_template.pk)}],
+    )
+    estimate = api(alice).get(f"/api/experiments/{experiment.pk}/estimate/").json()
+    assert (estimate["calls"], estimate["judge_calls"]) == (6, 6)
+    page = api(alice).get(f"/experiments/{experiment.pk}/").content.decode()
+    assert "up to <strong>6</strong> judge calls" in page
+
+
 def test_reevaluating_calls_the_judge_not_the_model(alice, dataset, template, judge_template):
     experiment = experiment_create(
         user=alice,
