@@ -125,7 +125,14 @@ def evaluators_clean(specs: Any) -> list[dict[str, Any]]:
     errors = {f"evaluators.{i}": [p] for i, spec in enumerate(specs) if (p := _problem(spec))}
     if errors:
         raise ValidationError(errors)
-    return [dict(spec, name=spec.get("name") or _default_name(spec)) for spec in specs]
+    named = [dict(spec, name=spec.get("name") or _default_name(spec)) for spec in specs]
+    names = [spec["name"] for spec in named]
+    for i, name in enumerate(names):
+        if name in names[:i]:  # verdicts and pass rates are told apart by name
+            errors[f"evaluators.{i}.name"] = [f"Another evaluator is named {name}: rename one."]
+    if errors:
+        raise ValidationError(errors)
+    return named
 
 
 def _default_name(spec: dict[str, Any]) -> str:

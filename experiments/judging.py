@@ -156,15 +156,10 @@ def _call(cell: Cell, attempt: int, index: int, spec: dict[str, Any]) -> "Run | 
 def judging_fail_internal(cell_id: UUID, attempt: int, error: Exception) -> None:
     """A bug of ours while judging: null verdicts naming it, rather than trying for ever."""
     logger.error("Judging experiment cell %s failed", cell_id, exc_info=error)
-    cell = Cell.objects.select_related("experiment").get(pk=cell_id)
+    cell = Cell.objects.get(pk=cell_id)
     why = f"Internal error: {type(error).__name__}."
     results = [
-        judge_result(spec, detail=why) if spec["kind"] == "judge" else result
-        for spec, result in _paired(cell)
+        dict(r, passed=None, score=None, reason="", detail=why) if r["kind"] == "judge" else r
+        for r in cell.results
     ]
     _write(cell, attempt, results)
-
-
-def _paired(cell: Cell) -> list[tuple[dict[str, Any], Result]]:
-    specs = {spec["name"]: spec for spec in cell.experiment.evaluators}
-    return [(specs.get(r["name"], {"kind": r["kind"]}), r) for r in cell.results]

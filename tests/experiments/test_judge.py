@@ -12,7 +12,7 @@ from budgets.models import ModelPrice
 from completions.models import Run
 from demo.behaviour import Behaviour
 from experiments.cells import cells_run_here
-from experiments.judging import cell_judge, judgings_claim
+from experiments.judging import cell_judge, judging_fail_internal, judgings_claim
 from experiments.models import Cell, JudgeRun
 from experiments.services import experiment_create, experiment_reevaluate, experiment_start
 from tests.helpers import create_template
@@ -131,6 +131,17 @@ def test_reevaluating_calls_the_judge_not_the_model(alice, dataset, template, ju
     assert Run.objects.count() == 9 and JudgeRun.objects.count() == 6
 
 
+def test_a_bug_while_judging_is_a_null_verdict_naming_it(alice, dataset, template, judge_template):
+    experiment = judged(alice, dataset, template, judge_template)
+    cells_run_here(limit=1)
+    [(cell_id, attempt)] = judgings_claim(limit=1)
+    judging_fail_internal(cell_id, attempt, KeyError("x"))
+    cell = Cell.objects.get(pk=cell_id)
+    assert cell.judging == "" and cell.passed is None
+    assert cell.results[0]["detail"] == "Internal error: KeyError."
+    assert experiment.cells.filter(judging="pending").count() == 0
+
+
 def test_a_dead_worker_s_judge_run_is_adopted_not_called_again(
     alice, dataset, template, judge_template
 ):
@@ -184,6 +195,7 @@ def judge_spec(template, **extra):
         ("JUDGE version", ""),
         ({"kind": "tool_call"}, ""),
         ({"kind": "tool_call", "name": "f", "arguments": [1]}, ""),
+        ({"kind": "valid_json"}, "name"),  # the same name as the first
     ],
 )
 def test_a_bad_judge_or_tool_call_is_a_400_naming_it(
