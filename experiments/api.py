@@ -16,7 +16,7 @@ from accounts.models import Scope
 from accounts.serializers import validated
 from completions.models import Run
 from datasets.access import dataset_for_viewer
-from usage.api import UsageRangeSerializer, csv_cell, report_scope
+from usage.api import NO_SUCH_TEAM, UsageRangeSerializer, csv_cell, report_scope
 
 from . import selectors, services
 from .access import experiment_for_viewer
@@ -256,7 +256,7 @@ class UsageByExperimentApi(APIView):
 
     @extend_schema(
         parameters=USAGE_PARAMETERS,
-        responses=AN_OBJECT,
+        responses={200: AN_OBJECT, 404: NO_SUCH_TEAM},
         description="The usage report's runs (same team, range and who-sees-what as "
         "/api/usage/) that experiments made, per experiment: "
         + ", ".join(selectors.USAGE_FIELDS)
@@ -271,7 +271,7 @@ class UsageByExperimentCsvApi(APIView):
 
     @extend_schema(
         parameters=USAGE_PARAMETERS,
-        responses={(200, "text/csv"): OpenApiTypes.STR},
+        responses={(200, "text/csv"): OpenApiTypes.STR, 404: NO_SUCH_TEAM},
         description="The same rows as /api/experiments/usage/, as CSV.",
     )
     def get(self, request):

@@ -104,7 +104,7 @@ def judge_spec_problem(spec: dict[str, Any]) -> str | None:
     if "version" in spec and "label" in spec:
         return "Give a version or a label, not both."
     version = spec.get("version")
-    if "version" in spec and not (isinstance(version, int) and version >= 1):
+    if "version" in spec and not (isinstance(version, int) and 1 <= version < 2**31):
         return "version must be a version number."
     if "label" in spec and not (isinstance(spec["label"], str) and spec["label"]):
         return "label must be a label's name."
