@@ -68,12 +68,13 @@ def cell_judge(cell_id: UUID, attempt: int) -> None:
     if cell.judging != Judging.RUNNING or cell.judge_attempts != attempt:
         return  # another worker holds it now
     results = list(cell.results)
-    gave_up = attempt - cell.judge_round_from > settings.EXPERIMENT_MAX_ATTEMPTS
+    tries = attempt - cell.judge_round_from  # this round's attempts, this one included
+    gave_up = tries > settings.EXPERIMENT_MAX_ATTEMPTS
     for index, spec in enumerate(cell.experiment.evaluators):
         if spec["kind"] != "judge":
             continue
         if gave_up:
-            verdict = judge_result(spec, detail=f"Gave up after {attempt - 1} attempts.")
+            verdict = judge_result(spec, detail=f"Gave up after {tries - 1} attempts.")
         else:
             try:
                 verdict = _judge_one(cell, attempt, index, spec)

@@ -4,11 +4,13 @@ reason, a failed judge is a null verdict, re-evaluating calls only the judge, an
 template is checked when saved."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from budgets.models import ModelPrice
+from budgets.services import budget_create
 from completions.models import Run
 from demo.behaviour import Behaviour
 from experiments.cells import cells_run_here
@@ -129,6 +131,28 @@ def test_reevaluating_calls_the_judge_not_the_model(alice, dataset, template, ju
     experiment_reevaluate(user=alice, experiment=experiment)  # again: a new round
     cells_run_here()
     assert Run.objects.count() == 9 and JudgeRun.objects.count() == 6
+
+
+def test_a_rate_limited_judge_waits_its_turn_and_a_budget_refusal_is_a_null_verdict(
+    alice, acme, dataset, template, judge_template, settings
+):
+    settings.RATE_LIMIT_PER_MINUTE = 3  # the three cells' calls, then no more this minute
+    experiment = judged(alice, dataset, template, judge_template)
+    cells_run_here()
+    waiting = experiment.cells.filter(judging="pending", not_before__gt=timezone.now())
+    assert waiting.count() == 3 and Run.objects.count() == 3
+    assert {c.results[0]["detail"] for c in waiting} == {"Not judged yet."}
+    experiment.refresh_from_db()
+    assert experiment.status == "running"  # done once every cell is judged
+    settings.RATE_LIMIT_PER_MINUTE = 0
+    budget_create(actor=alice, team=acme, metric="tokens", limit=Decimal(1), period="monthly")
+    experiment.cells.update(not_before=None)
+    cells_run_here()
+    verdicts = [c.results[0] for c in experiment.cells.all()]
+    assert {v["passed"] for v in verdicts} == {None} and Run.objects.count() == 3
+    assert all("budget" in v["detail"].lower() for v in verdicts), verdicts
+    experiment.refresh_from_db()
+    assert experiment.status == "done"
 
 
 def test_a_bug_while_judging_is_a_null_verdict_naming_it(alice, dataset, template, judge_template):
