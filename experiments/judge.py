@@ -144,9 +144,11 @@ def verdict_of(run: Run) -> tuple[float | None, str]:
     """(score, reason) from a judge's run; (None, why) when it gave no verdict."""
     if run.status != Run.Status.OK:
         return None, f"The judge's call failed: {run.error_message or run.status}"
-    if run.content is None:
-        refusal = ((run.response or {}).get("choices") or [{}])[0].get("message", {})
-        return None, f"The judge gave no verdict. {_text(refusal.get('refusal'))}".strip()
+    if run.content is None:  # a refusal, or tool calls: no verdict either way
+        choices = (run.response or {}).get("choices") or [{}]
+        message = (choices[0] if isinstance(choices[0], dict) else {}).get("message") or {}
+        refusal = message.get("refusal") if isinstance(message, dict) else None
+        return None, f"The judge gave no verdict. {_text(refusal)}".strip()
     try:
         answer = json.loads(run.content)
     except ValueError:

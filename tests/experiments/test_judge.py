@@ -14,6 +14,8 @@ from budgets.services import budget_create
 from completions.models import Run
 from demo.behaviour import Behaviour
 from experiments.cells import cells_run_here
+from experiments.evaluators import cell_evaluate, evaluators_clean
+from experiments.judge import verdict_of
 from experiments.judging import cell_judge, judging_fail_internal, judgings_claim
 from experiments.models import Cell, JudgeRun
 from experiments.services import experiment_create, experiment_reevaluate, experiment_start
@@ -188,9 +190,7 @@ def test_a_dead_worker_s_judge_run_is_adopted_not_called_again(
     assert JudgeRun.objects.filter(cell__experiment=experiment).count() == 1
 
 
-def test_tool_call_evaluator(alice):
-    from experiments.evaluators import cell_evaluate, evaluators_clean
-
+def test_tool_call_evaluator():
     calls = [{"function": {"name": "get_weather", "arguments": '{"city": "Oslo", "days": 2}'}}]
     run = Run(status="ok", content=None, tool_calls=calls)
 
@@ -261,3 +261,27 @@ def test_judges_are_checked_on_re_evaluation_and_dataset_defaults(
     defaults = client.put(f"/api/datasets/{dataset.pk}/evaluators/", good, format="json")
     assert defaults.status_code == 200, defaults.json()
     assert defaults.json()["evaluators"][0]["name"] == "quality"
+
+
+@pytest.mark.parametrize(
+    "status, content, response, score, reason",
+    [
+        ("ok", '{"score": 0.25, "reason": "Vague."}', None, 0.25, "Vague."),
+        ("ok", '{"score": 1.5, "reason": "Too kind."}', None, None, "no score from 0 to 1"),
+        ("ok", '{"score": true, "reason": "?"}', None, None, "no score from 0 to 1"),
+        ("ok", "[0.5]", None, None, "no score from 0 to 1"),
+        (
+            "ok",
+            None,
+            {"choices": [{"message": {"refusal": "I cannot judge this."}}]},
+            None,
+            "The judge gave no verdict. I cannot judge this.",
+        ),
+        ("ok", None, {"choices": ["odd"]}, None, "The judge gave no verdict."),
+        ("error", None, None, None, "The judge's call failed: overloaded"),
+    ],
+)
+def test_what_counts_as_a_verdict(status, content, response, score, reason):
+    run = Run(status=status, content=content, response=response, error_message="overloaded")
+    got_score, got_reason = verdict_of(run)
+    assert got_score == score and reason in got_reason
