@@ -1,7 +1,7 @@
-"""The judge and tool_call evaluators in process, against the fake upstream: judge calls are
+"""The judge evaluator in process, against the fake upstream: judge calls are
 runs like any other (source, team, cost, linked to their cell), verdicts hold score and
 reason, a failed judge is a null verdict, re-evaluating calls only the judge, and a judge
-template is checked when saved."""
+(and a tool_call evaluator) is checked when saved."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -14,7 +14,6 @@ from budgets.services import budget_create
 from completions.models import Run
 from demo.behaviour import Behaviour
 from experiments.cells import cells_run_here
-from experiments.evaluators import cell_evaluate, evaluators_clean
 from experiments.judge import verdict_of
 from experiments.judging import cell_judge, judging_fail_internal, judgings_claim
 from experiments.models import Cell, JudgeRun
@@ -188,19 +187,6 @@ def test_a_dead_worker_s_judge_run_is_adopted_not_called_again(
     assert Run.objects.count() == runs
     assert Cell.objects.get(pk=cell_id).results[0]["score"] == 0.5
     assert JudgeRun.objects.filter(cell__experiment=experiment).count() == 1
-
-
-def test_tool_call_evaluator():
-    calls = [{"function": {"name": "get_weather", "arguments": '{"city": "Oslo", "days": 2}'}}]
-    run = Run(status="ok", content=None, tool_calls=calls)
-
-    def passed(spec):
-        return cell_evaluate(evaluators_clean([spec]), run=run, expected=None)[0]["passed"]
-
-    assert passed({"kind": "tool_call", "name": "get_weather"}) is True
-    assert passed({"kind": "tool_call", "name": "get_weather", "arguments": {"city": "Oslo"}})
-    assert not passed({"kind": "tool_call", "name": "get_weather", "arguments": {"city": "X"}})
-    assert not passed({"kind": "tool_call", "name": "get_time"})
 
 
 def judge_spec(template, **extra):
