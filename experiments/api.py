@@ -14,7 +14,6 @@ from rest_framework.views import APIView
 
 from accounts.models import Scope
 from accounts.serializers import validated
-from completions.models import Run
 from datasets.access import dataset_for_viewer
 from usage.api import NO_SUCH_TEAM, UsageRangeSerializer, csv_cell, report_scope
 
@@ -240,11 +239,10 @@ class DatasetEvaluatorsApi(APIView):
 
 def _usage_by_experiment(request) -> dict:
     scope, _, span = report_scope(request, request.query_params)
-    runs = Run.objects.filter(scope, started_at__gte=span.start, started_at__lt=span.end)
     return {
         "range": {"start": span.start, "end": span.end, "time_zone": str(span.zone)},
         "currency": settings.USAGE_CURRENCY,
-        "rows": selectors.experiment_usage(runs=runs),
+        "rows": selectors.experiment_usage(scope=scope, span=span),
     }
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from completions.models import Run
 from datasets.models import Dataset
+from usage.reports import Range
 
 from .models import Cell, Experiment, JudgeRun, Judging, Variant
 
@@ -169,11 +170,14 @@ USAGE_COLUMNS = ("calls", "cell_calls", "judge_calls", "total_tokens", "unknown_
 USAGE_FIELDS = ("experiment_id", "experiment", *USAGE_COLUMNS, "cost", "judge_cost")
 
 
-def experiment_usage(*, runs: QuerySet[Run]) -> list[dict[str, Any]]:
-    """Usage by experiment: of `runs` (a usage report's, usage.api.report_scope), those of
-    experiments, per experiment: the cells' calls (Cell.run) and the judges' (JudgeRun),
-    tokens and cost (null when no run's cost is known; runs with unknown cost are counted)."""
-    runs = runs.filter(source=Run.Source.EXPERIMENT)
+def experiment_usage(*, scope: Q, span: Range) -> list[dict[str, Any]]:
+    """Usage by experiment: of a usage report's runs (usage.api.report_scope: whose, which
+    days), those of experiments, per experiment: the cells' calls (Cell.run) and the judges'
+    (JudgeRun), tokens and cost (null when no run's cost is known; runs with unknown cost
+    are counted)."""
+    runs = Run.objects.filter(
+        scope, started_at__gte=span.start, started_at__lt=span.end, source=Run.Source.EXPERIMENT
+    )
     sums = {
         "calls": Count("run"),
         "total_tokens": Sum("run__total_tokens"),
