@@ -115,7 +115,8 @@ def _judge_one(cell: Cell, attempt: int, index: int, spec: dict[str, Any]) -> Re
         if isinstance(run_or_why, str):
             return judge_result(spec, detail=run_or_why)
         run = run_or_why
-    JudgeRun.objects.get_or_create(run=run, defaults={"cell": cell, "evaluator": spec["name"]})
+    link = {"cell": cell, "evaluator": spec["name"][:120]}
+    JudgeRun.objects.get_or_create(run=run, defaults=link)
     score, reason = verdict_of(run)
     return judge_result(spec, detail=reason, score=score, run_id=run.pk)
 
