@@ -13,7 +13,8 @@ An evaluator is a JSON object, {"kind": ..., options}, kept on the experiment:
 - length: `min` and/or `max` characters
 - latency: the run took at most `max_ms`
 - cost: the run cost at most `max` (unknown cost: no verdict, passed is null)
-- tool_call: the answer calls the tool `name` (which also names the evaluator), with
+- tool_call: the answer calls the tool `name` (which also names the evaluator; `tool` names
+  the tool instead, so that two checks of one tool can have names of their own), with
   `arguments` matching if given (a subset: keys given must be there with those values)
 - judge: a judge template scores the answer (experiments/judge.py); its verdict comes later,
   from the worker, so it is first recorded as not judged yet (passed null)
@@ -79,8 +80,9 @@ def _problem(spec: Any) -> str | None:
     if kind == "latency" and not (isinstance(spec.get("max_ms"), int) and spec["max_ms"] > 0):
         return "max_ms must be a positive whole number."
     if kind == "tool_call":
-        if not isinstance(spec.get("name"), str) or not spec["name"].strip():
-            return "name must name the tool, e.g. get_weather."
+        tool = spec.get("tool", spec.get("name"))
+        if not isinstance(tool, str) or not tool.strip():
+            return "name (or tool) must name the tool, e.g. get_weather."
         if "arguments" in spec and not isinstance(spec["arguments"], dict):
             return "arguments must be an object (the arguments to expect)."
     if kind == "judge":
@@ -225,20 +227,22 @@ def _subset(want: Any, got: Any) -> bool:
 
 
 def _tool_called(spec: dict[str, Any], calls: list[Any]) -> tuple[bool, str]:
+    tool = spec.get("tool", spec["name"])
     named = [
         call.get("function") or {}
         for call in calls
-        if isinstance(call, dict) and (call.get("function") or {}).get("name") == spec["name"]
+        if isinstance(call, dict) and (call.get("function") or {}).get("name") == tool
     ]
     if not named:
-        return False, f"{spec['name']} was not called."
+        return False, f"{tool} was not called."
     if "arguments" not in spec:
         return True, ""
     for function in named:
-        ok, arguments = _parsed(function.get("arguments") or "")
-        if ok and _subset(spec["arguments"], arguments):
+        arguments = function.get("arguments")
+        ok, given = _parsed(arguments) if isinstance(arguments, str) else (False, None)
+        if ok and _subset(spec["arguments"], given):
             return True, ""
-    return False, f"{spec['name']} was called with other arguments."
+    return False, f"{tool} was called with other arguments."
 
 
 def has_judge(specs: list[dict[str, Any]]) -> bool:

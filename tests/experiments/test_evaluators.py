@@ -76,6 +76,10 @@ def test_tool_call_names_the_tool_and_a_subset_of_its_arguments():
     )
     assert verdict({"kind": "tool_call", "name": "get_time"}, None, tool_calls=calls) is False
     assert verdict(called, "It is sunny.") is False  # no tool called at all
+    named = {"kind": "tool_call", "tool": "get_weather", "name": "Oslo", "arguments": {"days": 2}}
+    assert verdict(named, None, tool_calls=calls) is True
+    odd = [{"function": {"name": "get_weather", "arguments": {"city": "Oslo"}}}, "odd"]
+    assert verdict({**called, "arguments": {"city": "Oslo"}}, None, tool_calls=odd) is False
 
 
 def test_a_failed_run_gets_no_verdicts_and_a_cell_passes_only_on_verdicts():
