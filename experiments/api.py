@@ -1,7 +1,12 @@
-"""REST endpoints for experiments (reads need the `run` scope, writes `datasets`)."""
+"""REST endpoints for experiments (reads need the `run` scope, writes `datasets`; the usage by
+experiment, `usage`)."""
 
+import csv
+import io
+
+from django.conf import settings
 from django.core.paginator import EmptyPage
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
@@ -10,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.models import Scope
 from accounts.serializers import validated
 from datasets.access import dataset_for_viewer
+from usage.api import NO_SUCH_TEAM, UsageRangeSerializer, csv_cell, report_scope
 
 from . import selectors, services
 from .access import experiment_for_viewer
@@ -229,3 +235,49 @@ class DatasetEvaluatorsApi(APIView):
             user=request.user, dataset=dataset, evaluators=evaluators
         )
         return Response({"evaluators": defaults.evaluators})
+
+
+def _usage_by_experiment(request) -> dict:
+    scope, _, span = report_scope(request, request.query_params)
+    return {
+        "range": {"start": span.start, "end": span.end, "time_zone": str(span.zone)},
+        "currency": settings.USAGE_CURRENCY,
+        "rows": selectors.experiment_usage(scope=scope, span=span),
+    }
+
+
+USAGE_PARAMETERS = [UsageRangeSerializer]
+
+
+class UsageByExperimentApi(APIView):
+    token_scopes = {"GET": Scope.USAGE}
+
+    @extend_schema(
+        parameters=USAGE_PARAMETERS,
+        responses={200: AN_OBJECT, 404: NO_SUCH_TEAM},
+        description="The usage report's runs (same team, range and who-sees-what as "
+        "/api/usage/) that experiments made, per experiment: "
+        + ", ".join(selectors.USAGE_FIELDS)
+        + " (cells' calls and judges' calls; cost null when unknown).",
+    )
+    def get(self, request):
+        return Response(_usage_by_experiment(request))
+
+
+class UsageByExperimentCsvApi(APIView):
+    token_scopes = {"GET": Scope.USAGE}
+
+    @extend_schema(
+        parameters=USAGE_PARAMETERS,
+        responses={(200, "text/csv"): OpenApiTypes.STR, 404: NO_SUCH_TEAM},
+        description="The same rows as /api/experiments/usage/, as CSV.",
+    )
+    def get(self, request):
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(selectors.USAGE_FIELDS)
+        for row in _usage_by_experiment(request)["rows"]:
+            writer.writerow([csv_cell(row[key]) for key in selectors.USAGE_FIELDS])
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="octoplay-usage-experiments.csv"'
+        return response

@@ -7,6 +7,12 @@ ONE = "experiments/<uuid:experiment_id>"
 
 urlpatterns = [
     path("experiments/", api.ExperimentListApi.as_view(), name="api_experiments"),
+    path("experiments/usage/", api.UsageByExperimentApi.as_view(), name="api_experiments_usage"),
+    path(
+        "experiments/usage/csv/",
+        api.UsageByExperimentCsvApi.as_view(),
+        name="api_experiments_usage_csv",
+    ),
     path(f"{ONE}/", api.ExperimentDetailApi.as_view(), name="api_experiment"),
     path(f"{ONE}/estimate/", api.EstimateApi.as_view(), name="api_experiment_estimate"),
     path(f"{ONE}/start/", api.StartApi.as_view(), name="api_experiment_start"),

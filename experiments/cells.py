@@ -8,9 +8,11 @@ leaves `running` only by an UPDATE that names the attempt it claimed, so a worke
 past its lease and lost the cell cannot overwrite the new attempt's outcome; its run, written
 under the attempt's own id (models.cell_run_id), is found and adopted by the next attempt
 instead of calling again. Correctness never depends on how often a worker is told to look.
+The same claim serves the judge queue on the same rows (experiments/judging.py).
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -27,8 +29,8 @@ from completions.models import Run
 from completions.services import RunFailed, run_start_blocking
 from prompts.services import template_render
 
-from .evaluators import all_passed, cell_evaluate
-from .models import Cell, Experiment, cell_run_id
+from .evaluators import all_passed, cell_evaluate, has_judge
+from .models import Cell, Experiment, Judging, cell_run_id
 
 logger = logging.getLogger(__name__)
 Claimed = tuple[UUID, int]  # (cell id, attempt)
@@ -38,34 +40,56 @@ def cell_lease_expiry(now: datetime | None = None) -> datetime:
     return (now or timezone.now()) + timedelta(seconds=settings.EXPERIMENT_CELL_LEASE_SECONDS)
 
 
-def _claimable(now: datetime) -> Q:
-    ready = Q(not_before__isnull=True) | Q(not_before__lte=now)
-    lapsed = Q(status=Cell.Status.RUNNING, lease_expires_at__lt=now)
-    return (Q(status=Cell.Status.PENDING) & ready) | lapsed
+@dataclass(frozen=True)
+class Queue:
+    """One of the two queues on the cells table, by the field that says where a cell is in
+    it: `status` (waiting for its model: MODEL) or `judging` (waiting for a judge:
+    experiments/judging.py); both go pending → running, counting claims in `attempts`."""
+
+    state: str
+    attempts: str
+
+    def waiting(self, now: datetime) -> Q:
+        """What may be claimed now: pending and ready, or running with a lapsed lease."""
+        ready = Q(not_before__isnull=True) | Q(not_before__lte=now)
+        lapsed = Q(**{self.state: "running"}, lease_expires_at__lt=now)
+        return (Q(**{self.state: "pending"}) & ready) | lapsed
+
+    @property
+    def running(self) -> dict[str, str]:
+        return {self.state: "running"}
+
+
+MODEL = Queue("status", "attempts")
+# A cell holds a live lease while its model runs or while it is judged.
+BUSY = Q(status=Cell.Status.RUNNING) | Q(judging=Judging.RUNNING)
 
 
 def cells_claim(*, limit: int, now: datetime | None = None) -> list[Claimed]:
-    """Claim up to `limit` cells of running experiments, oldest experiment first, each
-    experiment keeping at most EXPERIMENT_CONCURRENCY cells with a live lease."""
+    """Claim up to `limit` cells of running experiments, oldest experiment first."""
     now = now or timezone.now()
-    claimed: list[Claimed] = []
     running = Experiment.objects.filter(status=Experiment.Status.RUNNING).order_by("started_at")
-    for experiment_id in running.values_list("pk", flat=True):
-        live = Cell.objects.filter(
-            experiment_id=experiment_id, status=Cell.Status.RUNNING, lease_expires_at__gte=now
-        ).count()
-        room = min(limit - len(claimed), settings.EXPERIMENT_CONCURRENCY - live)
+    return queue_claim(MODEL, running.values_list("pk", flat=True), limit=limit, now=now)
+
+
+def queue_claim(queue: Queue, experiment_ids: Any, *, limit: int, now: datetime) -> list[Claimed]:
+    """Claim up to `limit` of the queue's cells, experiment by experiment, each experiment
+    keeping at most EXPERIMENT_CONCURRENCY cells with a live lease."""
+    claimed: list[Claimed] = []
+    for experiment_id in experiment_ids:
+        live = Cell.objects.filter(BUSY, experiment_id=experiment_id, lease_expires_at__gte=now)
+        room = min(limit - len(claimed), settings.EXPERIMENT_CONCURRENCY - live.count())
         if room > 0:
-            claimed += _claim_some(experiment_id, room, now)
+            claimed += _claim_some(queue, experiment_id, room, now)
         if len(claimed) >= limit:
             break
     return claimed
 
 
-def _claim_some(experiment_id: UUID, room: int, now: datetime) -> list[Claimed]:
+def _claim_some(queue: Queue, experiment_id: UUID, room: int, now: datetime) -> list[Claimed]:
     lease = cell_lease_expiry(now)
     with transaction.atomic():
-        candidates = Cell.objects.filter(_claimable(now), experiment_id=experiment_id)
+        candidates = Cell.objects.filter(queue.waiting(now), experiment_id=experiment_id)
         ids = list(
             candidates.select_for_update(skip_locked=True)
             .order_by("position", "variant_id", "repetition")
@@ -73,18 +97,18 @@ def _claim_some(experiment_id: UUID, room: int, now: datetime) -> list[Claimed]:
         )
         if not ids:
             return []
-        Cell.objects.filter(_claimable(now), pk__in=ids).update(
-            status=Cell.Status.RUNNING, attempts=F("attempts") + 1, lease_expires_at=lease
+        Cell.objects.filter(queue.waiting(now), pk__in=ids).update(
+            **queue.running, **{queue.attempts: F(queue.attempts) + 1}, lease_expires_at=lease
         )
-        mine = Cell.objects.filter(pk__in=ids, status=Cell.Status.RUNNING, lease_expires_at=lease)
-        return list(mine.values_list("pk", "attempts"))
+        mine = Cell.objects.filter(pk__in=ids, lease_expires_at=lease, **queue.running)
+        return list(mine.values_list("pk", queue.attempts))
 
 
 def cell_leases_renew(cell_ids: list[UUID]) -> int:
-    """Extend the leases of the cells this process is running."""
+    """Extend the leases of the cells this process is running or judging."""
     if not cell_ids:
         return 0
-    running = Cell.objects.filter(pk__in=cell_ids, status=Cell.Status.RUNNING)
+    running = Cell.objects.filter(BUSY, pk__in=cell_ids)
     return running.update(lease_expires_at=cell_lease_expiry())
 
 
@@ -183,10 +207,12 @@ def _finish(
 ) -> None:
     if run is not None and run.status != Run.Status.OK:
         error = error or run.error_message or f"The run ended {run.status}."
-    results = cell_evaluate(
-        cell.experiment.evaluators, run=run, expected=cell.item_revision.expected
-    )
+    specs = cell.experiment.evaluators
+    results = cell_evaluate(specs, run=run, expected=cell.item_revision.expected)
+    judge = has_judge(specs) and run is not None and run.status == Run.Status.OK
     Cell.objects.filter(pk=cell.pk, status=Cell.Status.RUNNING, attempts=attempt).update(
+        judging=Judging.PENDING if judge else Judging.NONE,  # experiments/judging.py
+        judge_round_from=F("judge_attempts"),
         status=status or (Cell.Status.FAILED if error else Cell.Status.DONE),
         run=run,
         error=error[:2000],
@@ -207,10 +233,11 @@ def cell_fail_internal(cell_id: UUID, attempt: int, error: Exception) -> None:
 
 
 def experiment_finish_if_done(experiment_id: UUID) -> None:
-    """A running experiment with no pending or running cell left is done."""
-    left = Cell.objects.filter(
-        experiment_id=experiment_id, status__in=(Cell.Status.PENDING, Cell.Status.RUNNING)
+    """A running experiment with no pending or running cell left, nor one to judge, is done."""
+    busy = Q(status__in=(Cell.Status.PENDING, Cell.Status.RUNNING)) | Q(
+        judging__in=(Judging.PENDING, Judging.RUNNING)
     )
+    left = Cell.objects.filter(busy, experiment_id=experiment_id)
     if not left.exists():
         Experiment.objects.filter(pk=experiment_id, status=Experiment.Status.RUNNING).update(
             status=Experiment.Status.DONE, finished_at=timezone.now()
@@ -218,13 +245,18 @@ def experiment_finish_if_done(experiment_id: UUID) -> None:
 
 
 def cells_run_here(*, limit: int | None = None) -> int:
-    """Claim and run cells one at a time in this thread until none is left (or `limit` ran):
-    for tests inside one transaction, and anything else that wants no threads."""
+    """Claim and run cells (then judge them) one at a time in this thread until none is left
+    (or `limit` ran): for tests inside one transaction, and anything else that wants no
+    threads."""
+    from .judging import cell_judge, judgings_claim  # judging builds on this module
+
     ran = 0
     while limit is None or ran < limit:
-        claimed = cells_claim(limit=1)
-        if not claimed:
+        if claimed := cells_claim(limit=1):
+            cell_execute(*claimed[0])
+        elif claimed := judgings_claim(limit=1):
+            cell_judge(*claimed[0])
+        else:
             break
-        cell_execute(*claimed[0])
         ran += 1
     return ran

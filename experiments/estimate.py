@@ -90,8 +90,12 @@ def experiment_estimate(experiment: Experiment) -> dict[str, Any]:
     prompt = sum(p["prompt_tokens"] for p in parts)
     completion_max = _total([p["completion_tokens_max"] for p in parts])
     cost_min = _total([p["cost_min"] for p in parts])
+    calls = len(revisions) * len(variants) * experiment.repetitions
+    judges = sum(spec["kind"] == "judge" for spec in experiment.evaluators)
     return {
-        "calls": len(revisions) * len(variants) * experiment.repetitions,
+        "calls": calls,
+        # One per judge and answered cell; their tokens and cost are not in the ranges.
+        "judge_calls": calls * judges,
         "items": len(revisions),
         "variants": len(variants),
         "repetitions": experiment.repetitions,

@@ -13,12 +13,18 @@ An evaluator is a JSON object, {"kind": ..., options}, kept on the experiment:
 - length: `min` and/or `max` characters
 - latency: the run took at most `max_ms`
 - cost: the run cost at most `max` (unknown cost: no verdict, passed is null)
+- tool_call: the answer calls the tool `name` (which also names the evaluator; `tool` names
+  the tool instead, so that two checks of one tool can have names of their own), with
+  `arguments` matching if given (a subset: keys given must be there with those values)
+- judge: a judge template scores the answer (experiments/judge.py); its verdict comes later,
+  from the worker, so it is first recorded as not judged yet (passed null)
 
 Checked when saved (evaluators_clean), so a bad one is a 400 naming it, never a failure later.
 """
 
 import json
 import re
+import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -37,6 +43,8 @@ KINDS = (
     "length",
     "latency",
     "cost",
+    "tool_call",
+    "judge",
 )
 MAX_EVALUATORS = 20
 Result = dict[str, Any]
@@ -71,12 +79,44 @@ def _problem(spec: Any) -> str | None:
             return "Give min and/or max as whole numbers of characters."
     if kind == "latency" and not (isinstance(spec.get("max_ms"), int) and spec["max_ms"] > 0):
         return "max_ms must be a positive whole number."
+    if kind == "tool_call":
+        tool = spec.get("tool", spec.get("name"))
+        if not isinstance(tool, str) or not tool.strip():
+            return "name (or tool) must name the tool, e.g. get_weather."
+        if "arguments" in spec and not isinstance(spec["arguments"], dict):
+            return "arguments must be an object (the arguments to expect)."
+    if kind == "judge":
+        return judge_spec_problem(spec)
     if kind == "cost":
         try:
             if Decimal(str(spec.get("max"))) < 0:
                 return "max must be zero or more."
         except InvalidOperation:
             return "max must be a number."
+    return None
+
+
+def judge_spec_problem(spec: dict[str, Any]) -> str | None:
+    """The judge's options, as data (its template is checked against the database by
+    experiments/judge.py)."""
+    try:
+        uuid.UUID(str(spec.get("template")))
+    except ValueError:
+        return "template must be the id of the judge's prompt template."
+    if "version" in spec and "label" in spec:
+        return "Give a version or a label, not both."
+    version = spec.get("version")
+    if "version" in spec and not (isinstance(version, int) and 1 <= version < 2**31):
+        return "version must be a version number."
+    if "label" in spec and not (isinstance(spec["label"], str) and spec["label"]):
+        return "label must be a label's name."
+    if "model" in spec and not (isinstance(spec["model"], str) and spec["model"]):
+        return "model must be a model's name."
+    threshold = spec.get("threshold", 0.5)
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+        return "threshold must be a number from 0 to 1."
+    if not 0 <= threshold <= 1:
+        return "threshold must be a number from 0 to 1."
     return None
 
 
@@ -87,11 +127,20 @@ def evaluators_clean(specs: Any) -> list[dict[str, Any]]:
     errors = {f"evaluators.{i}": [p] for i, spec in enumerate(specs) if (p := _problem(spec))}
     if errors:
         raise ValidationError(errors)
-    return [dict(spec, name=spec.get("name") or _default_name(spec)) for spec in specs]
+    named = [dict(spec, name=spec.get("name") or _default_name(spec)) for spec in specs]
+    names = [spec["name"] for spec in named]
+    for i, name in enumerate(names):
+        if name in names[:i]:  # verdicts and pass rates are told apart by name
+            errors[f"evaluators.{i}.name"] = [f"Another evaluator is named {name}: rename one."]
+    if errors:
+        raise ValidationError(errors)
+    return named
 
 
 def _default_name(spec: dict[str, Any]) -> str:
     detail = spec.get("value") or spec.get("pattern") or spec.get("path") or ""
+    if spec["kind"] == "judge":
+        detail = spec.get("label") or (f"v{spec['version']}" if "version" in spec else "")
     return f"{spec['kind']} {detail}".strip()[:60]
 
 
@@ -159,6 +208,8 @@ def _check(spec: dict[str, Any], answer: str, expected: Any, run: Any) -> tuple[
     if kind == "length":
         n = len(answer)
         return spec.get("min", 0) <= n <= spec.get("max", n), f"{n} characters"
+    if kind == "tool_call":
+        return _tool_called(spec, run.tool_calls or [])
     if kind == "latency":
         if run is None or run.latency_ms is None:
             return None, "Latency unknown."
@@ -168,18 +219,73 @@ def _check(spec: dict[str, Any], answer: str, expected: Any, run: Any) -> tuple[
     return run.cost <= Decimal(str(spec["max"])), f"{run.cost}"
 
 
+def _subset(want: Any, got: Any) -> bool:
+    if isinstance(want, dict):
+        found = isinstance(got, dict)
+        return found and all(k in got and _subset(v, got[k]) for k, v in want.items())
+    return bool(want == got)
+
+
+def _tool_called(spec: dict[str, Any], calls: list[Any]) -> tuple[bool, str]:
+    tool = spec.get("tool", spec["name"])
+    named = [
+        call.get("function") or {}
+        for call in calls
+        if isinstance(call, dict) and (call.get("function") or {}).get("name") == tool
+    ]
+    if not named:
+        return False, f"{tool} was not called."
+    if "arguments" not in spec:
+        return True, ""
+    for function in named:
+        arguments = function.get("arguments")
+        ok, given = _parsed(arguments) if isinstance(arguments, str) else (False, None)
+        if ok and _subset(spec["arguments"], given):
+            return True, ""
+    return False, f"{tool} was called with other arguments."
+
+
+def has_judge(specs: list[dict[str, Any]]) -> bool:
+    return any(spec["kind"] == "judge" for spec in specs)
+
+
 def cell_evaluate(specs: list[dict[str, Any]], *, run: Any, expected: Any) -> list[Result]:
-    """Every evaluator's verdict on a run (None: the cell has no run, so no verdicts)."""
+    """Every evaluator's verdict on a run (None: the cell has no run, so no verdicts). A
+    judge's verdict is given later (experiments/judging.py): here it is not judged yet."""
     if run is None or run.status != "ok":
         return []
     answer = run.content or ""
-    results = []
+    results: list[Result] = []
     for spec in specs:
+        if spec["kind"] == "judge":
+            results.append(judge_result(spec, detail="Not judged yet."))
+            continue
         passed, detail = _check(spec, answer, expected, run)
         results.append(
             {"name": spec["name"], "kind": spec["kind"], "passed": passed, "detail": detail}
         )
     return results
+
+
+def judge_result(
+    spec: dict[str, Any],
+    *,
+    detail: str,
+    score: float | None = None,
+    run_id: Any = None,
+) -> Result:
+    """A judge's entry among a cell's results: its score and reason (the judge model's own
+    words: untrusted text), passed when the score reaches the threshold; null without one."""
+    passed = None if score is None else score >= spec.get("threshold", 0.5)
+    return {
+        "name": spec["name"],
+        "kind": "judge",
+        "passed": passed,
+        "detail": detail,
+        "score": score,
+        "reason": detail if score is not None else "",
+        "judge_run_id": None if run_id is None else str(run_id),
+    }
 
 
 def all_passed(results: list[Result]) -> bool | None:

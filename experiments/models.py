@@ -9,6 +9,11 @@ A cell is also the work queue's unit (experiments/cells.py): a worker claims it 
 conditional UPDATE (pending → running, with a lease and attempt n+1); a worker that dies stops
 renewing the lease and any worker claims the cell again once it lapses. The run of attempt n has
 the id `cell_run_id(cell, n)`, so a cell claimed again finds what the dead worker's call wrote.
+
+Judging (an LLM-as-a-judge evaluator, experiments/judge.py) is a second queue on the same rows:
+a cell whose run answered is marked `judging = pending` and claimed the same way (pending →
+running, judge attempt n+1, the cell's lease), its judge runs named `judge_run_id(cell, n, i)`.
+A re-evaluation queues it again without touching the cell's own run.
 """
 
 import uuid
@@ -95,6 +100,12 @@ class Variant(models.Model):
         return f"{self.template.name} {what}" + (f" · {self.model}" if self.model else "")
 
 
+class Judging(models.TextChoices):
+    NONE = "", "Nothing to judge"
+    PENDING = "pending", "Waiting for the judge"
+    RUNNING = "running", "Being judged"
+
+
 class Cell(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -124,6 +135,13 @@ class Cell(models.Model):
     results = models.JSONField(default=list, blank=True)
     passed = models.BooleanField(null=True, blank=True, help_text="Every evaluator passed.")
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The judge queue (experiments/judging.py); lease_expires_at and not_before serve it too,
+    # as a cell is never running its model and being judged at once.
+    judging = models.CharField(max_length=10, choices=Judging.choices, blank=True, default="")
+    judge_attempts = models.PositiveIntegerField(default=0)
+    judge_round_from = models.PositiveIntegerField(
+        default=0, help_text="judge_attempts when this round of judging was asked for."
+    )
 
     class Meta:
         ordering = ["position", "variant__position", "repetition"]
@@ -135,6 +153,11 @@ class Cell(models.Model):
         indexes = [
             models.Index(fields=["experiment", "status"], name="cell_experiment_status"),
             models.Index(fields=["experiment", "position"], name="cell_experiment_position"),
+            models.Index(
+                fields=["judging"],
+                condition=models.Q(judging__in=["pending", "running"]),
+                name="cell_judging_queue",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -145,6 +168,25 @@ def cell_run_id(cell_id: uuid.UUID, attempt: int) -> uuid.UUID:
     """The run id of a cell's attempt: known before the call, so a worker that claims a cell a
     dead worker held finds that worker's finished run instead of calling again."""
     return uuid.uuid5(cell_id, str(attempt))
+
+
+def judge_run_id(cell_id: uuid.UUID, attempt: int, evaluator: int) -> uuid.UUID:
+    """The run id of judge evaluator `evaluator` (its index) in a cell's judge attempt."""
+    return uuid.uuid5(cell_id, f"judge {attempt} {evaluator}")
+
+
+class JudgeRun(models.Model):
+    """A judge's call on a cell: ties the run to its cell, hence its experiment (the cell's
+    own run is Cell.run), for the usage by experiment."""
+
+    run = models.OneToOneField(
+        "completions.Run", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    cell = models.ForeignKey(Cell, on_delete=models.CASCADE, related_name="judge_runs")
+    evaluator = models.CharField(max_length=120)
+
+    def __str__(self) -> str:
+        return f"{self.cell} judge {self.evaluator}"
 
 
 class DatasetEvaluators(models.Model):

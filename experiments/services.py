@@ -18,10 +18,20 @@ from prompts.models import PromptTemplate
 from prompts.services import TEMPLATE_PARAMS, template_version_get
 
 from .access import experiment_access
-from .evaluators import all_passed, cell_evaluate, evaluators_clean
-from .models import Cell, DatasetEvaluators, Experiment, Variant
+from .evaluators import all_passed, cell_evaluate, evaluators_clean, has_judge
+from .judge import judges_check, judges_freeze
+from .judging import judgings_queue
+from .models import Cell, DatasetEvaluators, Experiment, Judging, Variant
 
 MAX_VARIANTS = 10
+
+
+def _evaluators_clean(user: User, team: Any, specs: Any) -> list[dict[str, Any]]:
+    """Evaluators as stored: each checked, judges' templates against what the user and the
+    team may use."""
+    cleaned = evaluators_clean(specs)
+    judges_check(user=user, team=team, specs=cleaned)
+    return cleaned
 
 
 def _variant_clean(user: User, index: int, spec: dict[str, Any]) -> Variant:
@@ -77,6 +87,7 @@ def experiment_create(
     if evaluators is None:
         defaults = DatasetEvaluators.objects.filter(dataset=dataset).first()
         evaluators = defaults.evaluators if defaults else []
+    evaluators = _evaluators_clean(user, dataset.team, evaluators)
     with transaction.atomic():
         experiment = Experiment.objects.create(
             team=dataset.team,
@@ -84,7 +95,7 @@ def experiment_create(
             created_by=user,
             name=name.strip(),
             repetitions=repetitions,
-            evaluators=evaluators_clean(evaluators),
+            evaluators=evaluators,
         )
         for variant in cleaned:
             variant.experiment = experiment
@@ -122,6 +133,7 @@ def experiment_start(*, user: User, experiment: Experiment) -> Experiment:
         for variant in variants
         for repetition in range(1, experiment.repetitions + 1)
     ]
+    evaluators = judges_freeze(experiment.evaluators)
     now = timezone.now()
     with transaction.atomic():
         # One start, however many clicks: only a draft becomes running.
@@ -131,7 +143,8 @@ def experiment_start(*, user: User, experiment: Experiment) -> Experiment:
         Variant.objects.bulk_update(variants, ["template_version"])
         Cell.objects.bulk_create(cells, batch_size=500)
         experiment.item_revision_ids = [str(revision.pk) for revision in revisions]
-        experiment.save(update_fields=["item_revision_ids"])
+        experiment.evaluators = evaluators
+        experiment.save(update_fields=["item_revision_ids", "evaluators"])
     experiment.refresh_from_db()
     return experiment
 
@@ -148,6 +161,8 @@ def experiment_cancel(*, user: User, experiment: Experiment) -> Experiment:
         experiment.cells.filter(status=Cell.Status.PENDING).update(
             status=Cell.Status.CANCELLED, finished_at=timezone.now()
         )
+        # Nor does a judge: answered cells waiting for one keep "not judged yet".
+        experiment.cells.filter(judging=Judging.PENDING).update(judging=Judging.NONE)
     experiment.refresh_from_db()
     return experiment
 
@@ -155,18 +170,25 @@ def experiment_cancel(*, user: User, experiment: Experiment) -> Experiment:
 def experiment_reevaluate(
     *, user: User, experiment: Experiment, evaluators: list[dict[str, Any]] | None = None
 ) -> Experiment:
-    """Run the evaluators again (new ones if given) over the runs the cells already have."""
+    """Run the evaluators again (new ones if given) over the runs the cells already have,
+    never calling the cells' model again. Judges are called again, by the worker: each
+    answered cell is queued for a new round of judging (experiments/judging.py)."""
     _manage_require(user, experiment)
     if evaluators is not None:
-        experiment.evaluators = evaluators_clean(evaluators)
-        experiment.save(update_fields=["evaluators"])
+        experiment.evaluators = _evaluators_clean(user, experiment.team, evaluators)
+    if experiment.status != Experiment.Status.DRAFT:
+        experiment.evaluators = judges_freeze(experiment.evaluators)
+    experiment.save(update_fields=["evaluators"])
     cells = list(experiment.cells.filter(run__isnull=False).select_related("run", "item_revision"))
     for cell in cells:
         cell.results = cell_evaluate(
             experiment.evaluators, run=cell.run, expected=cell.item_revision.expected
         )
         cell.passed = all_passed(cell.results)
-    Cell.objects.bulk_update(cells, ["results", "passed"], batch_size=500)
+    with transaction.atomic():
+        Cell.objects.bulk_update(cells, ["results", "passed"], batch_size=500)
+        if has_judge(experiment.evaluators):
+            judgings_queue(experiment.cells.filter(run__isnull=False))
     return experiment
 
 
@@ -178,6 +200,9 @@ def dataset_evaluators_set(
         raise PermissionDenied("Only those who may edit the dataset can change its evaluators.")
     defaults, _ = DatasetEvaluators.objects.update_or_create(
         dataset=dataset,
-        defaults={"evaluators": evaluators_clean(evaluators), "updated_at": timezone.now()},
+        defaults={
+            "evaluators": _evaluators_clean(user, dataset.team, evaluators),
+            "updated_at": timezone.now(),
+        },
     )
     return defaults

@@ -51,6 +51,8 @@ POSITIVE_DATA_NOT_ALWAYS_ACCEPTED = [
     # start <= end, at most USAGE_MAX_RANGE_DAYS apart.
     ("GET", "/api/usage/"),
     ("GET", "/api/usage/csv/"),
+    ("GET", "/api/experiments/usage/"),
+    ("GET", "/api/experiments/usage/csv/"),
     # Variants must name templates the caller may run, with versions or labels they have;
     # evaluators' options depend on their kind; a start needs confirm: true and a draft.
     ("POST", "/api/experiments/"),

@@ -1,7 +1,7 @@
 """The house rules that keep the code findable, checked on every run: imports run one way
-(accounts <- budgets <- completions <- prompts, usage; prompts <- datasets <- experiments),
-the pipeline reaches the demo upstream only through its provider set-up, and no module grows
-past one reading."""
+(accounts <- budgets <- completions <- prompts, usage; prompts, usage <- datasets <-
+experiments), the pipeline reaches the demo upstream only through its provider set-up, and
+no module grows past one reading."""
 
 import ast
 from pathlib import Path
@@ -20,8 +20,8 @@ MAY_IMPORT = {
     # Datasets share prompts' private/team rule (prompts.access) and read runs (completions).
     "datasets": {"accounts", "completions", "prompts"},
     # Experiments run datasets' item revisions through prompts' templates as completions'
-    # runs, within budgets' limits.
-    "experiments": {"accounts", "budgets", "completions", "prompts", "datasets"},
+    # runs, within budgets' limits; their usage report asks usage's who-sees-which-runs.
+    "experiments": {"accounts", "budgets", "completions", "prompts", "datasets", "usage"},
     "demo": set(),
 }
 MAX_LINES = 400

@@ -4,6 +4,7 @@ import csv
 import io
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -22,6 +23,7 @@ from .reports import (
     GROUPS,
     METRICS,
     PRESETS,
+    Range,
     group_by_from,
     range_from,
     usage_rows,
@@ -31,7 +33,7 @@ from .reports import (
 GROUP_BY_PATTERN = "^({0})(,({0}))*$".format("|".join(GROUPS))
 
 
-class UsageQuerySerializer(serializers.Serializer):
+class UsageRangeSerializer(serializers.Serializer):
     """The report's query, checked here so a wrong value is a 400 naming it; which groupings
     and ranges make sense together is checked where the report is made."""
 
@@ -55,6 +57,9 @@ class UsageQuerySerializer(serializers.Serializer):
     end = serializers.DateField(
         input_formats=["%Y-%m-%d"], required=False, help_text="Last day (inclusive)."
     )
+
+
+class UsageQuerySerializer(UsageRangeSerializer):
     group_by = serializers.RegexField(
         GROUP_BY_PATTERN,
         required=False,
@@ -63,14 +68,20 @@ class UsageQuerySerializer(serializers.Serializer):
     )
 
 
-def usage_report(request, params) -> dict:
-    """The report a request asks for, within what its user may see."""
+def report_scope(request, params) -> tuple[Q, tuple[str, ...], Range]:
+    """Which runs and days a request's report covers (within what its user may see), and
+    the groupings it may use. The usage by experiment (experiments.api) asks the same."""
     UsageQuerySerializer(data=params.dict()).is_valid(raise_exception=True)
     team = team_for_user(request.user, params["team"]) if params.get("team") else None
     scope, allowed = usage_scope(
         viewer=request.user, team=team, site=params.get("site") in ("1", "true")
     )
-    span = range_from(params, request.user.time_zone)
+    return scope, allowed, range_from(params, request.user.time_zone)
+
+
+def usage_report(request, params) -> dict:
+    """The report a request asks for, within what its user may see."""
+    scope, allowed, span = report_scope(request, params)
     group_by = group_by_from(params.get("group_by"), allowed)
     return {
         "range": {"start": span.start, "end": span.end, "time_zone": str(span.zone)},
@@ -133,7 +144,7 @@ class UsageCsvApi(APIView):
         writer = csv.writer(out)
         writer.writerow([*report["group_by"], *METRICS])
         for row in report["rows"]:
-            writer.writerow([_cell(row[key]) for key in [*report["group_by"], *METRICS]])
+            writer.writerow([csv_cell(row[key]) for key in [*report["group_by"], *METRICS]])
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="octoplay-usage.csv"'
         return response
@@ -143,7 +154,7 @@ class UsageCsvApi(APIView):
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value) -> str:
+def csv_cell(value) -> str:
     """A CSV cell. Text such as a model, user or template name that a spreadsheet would take
     for a formula gets a leading apostrophe, OWASP's advice; numbers are left as they are."""
     if value is None:

@@ -65,7 +65,8 @@ function showProgress(p) {
   numbers.textContent = `${p.done} done · ${p.failed} failed · ${p.remaining} remaining` +
     (p.cancelled ? ` · ${p.cancelled} cancelled` : "") +
     ` · elapsed ${seconds(p.elapsed_seconds)} · ETA ${p.status === "running" ? seconds(p.eta_seconds) : "—"}` +
-    ` · ${p.tokens} tokens · cost ${costShown(p)}`;
+    ` · ${p.tokens} tokens · cost ${costShown(p)}` +
+    (p.judge_calls || p.judging ? ` · judge: ${p.judge_calls} calls, cost ${p.judge_cost ?? "unknown"}${p.judging ? `, ${p.judging} cells waiting` : ""}` : "");
   const stop = document.getElementById("ex-stop");
   stop.hidden = !p.stop_reason;
   stop.textContent = p.stop_reason || "";
@@ -75,7 +76,8 @@ function showProgress(p) {
 function showSummary(data) {
   summary.replaceChildren(...data.variants.map((v) => {
     const row = el("tr");
-    const rates = Object.entries(v.pass_rates).map(([name, rate]) => `${name}: ${Math.round(rate * 100)}%`).join(", ");
+    const rates = Object.entries(v.pass_rates).map(([name, rate]) => `${name}: ${Math.round(rate * 100)}%`)
+      .concat(Object.entries(v.judge_scores || {}).map(([name, score]) => `${name} mean score ${score.toFixed(2)}`)).join(", ");
     for (const text of [v.name, v.done, v.errors, rates || "—", `${v.latency_p50_ms ?? "—"} / ${v.latency_p95_ms ?? "—"}`, v.tokens, v.cost ?? "unknown"]) {
       row.append(el("td", String(text)));
     }
@@ -95,7 +97,9 @@ function cellNode(cell) {
   const verdicts = el("div", undefined, "ex-verdicts");
   for (const r of cell.results) {
     const mark = r.passed === null ? "–" : r.passed ? "✓" : "✗";
-    verdicts.append(el("span", `${mark} ${r.name}${r.detail ? ` (${r.detail})` : ""} `, r.passed === false ? "fail" : "pass"));
+    // A judge's reason is the judge model's own words: text, like every answer.
+    const score = r.score === null || r.score === undefined ? "" : ` ${r.score.toFixed(2)}`;
+    verdicts.append(el("span", `${mark} ${r.name}${score}${r.detail ? ` (${r.detail})` : ""} `, r.passed === false ? "fail" : "pass"));
   }
   if (cell.latency_ms !== null) verdicts.append(el("span", `${cell.latency_ms} ms`, "muted"));
   td.append(verdicts);
@@ -139,7 +143,7 @@ async function poll() {
   }
   showProgress(progress);
   // The summary reads every cell: every few polls while running, and once at the end.
-  const running = progress.status === "running";
+  const running = progress.status === "running" || progress.judging > 0;
   const summary = !running || polls % SUMMARY_EVERY === 0 ? api(urls.summaryUrl).then(showSummary).catch(() => {}) : null;
   polls += 1;
   await Promise.all([refreshGrid(), summary]);

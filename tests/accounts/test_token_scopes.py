@@ -92,6 +92,8 @@ EXPECTED = {
     ("api_experiment_evaluate", "POST"): DATASETS,
     ("api_experiment_export_csv", "GET"): RUN,
     ("api_experiment_export_jsonl", "GET"): RUN,
+    ("api_experiments_usage", "GET"): USAGE,
+    ("api_experiments_usage_csv", "GET"): USAGE,
 }
 # Public descriptions of the API, and the JSON 404 for any other /api/ URL: no token involved.
 NOT_SCOPED = {"api_schema", "api_docs", "api_not_found"}

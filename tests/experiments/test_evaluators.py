@@ -57,6 +57,31 @@ def test_latency_and_cost_thresholds_and_unknowns():
     assert verdict({"kind": "cost", "max": 1}, "x", cost=None) is None  # unknown: no verdict
 
 
+def test_tool_call_names_the_tool_and_a_subset_of_its_arguments():
+    args = '{"city": "Oslo", "days": 2, "units": {"temp": "C", "wind": "m/s"}}'
+    calls = [{"function": {"name": "get_weather", "arguments": args}}]
+    called = {"kind": "tool_call", "name": "get_weather"}
+    assert verdict(called, None, tool_calls=calls) is True
+    assert (
+        verdict(
+            {**called, "arguments": {"city": "Oslo", "units": {"temp": "C"}}},
+            None,
+            tool_calls=calls,
+        )
+        is True
+    )
+    assert verdict({**called, "arguments": {"city": "Bergen"}}, None, tool_calls=calls) is False
+    assert (
+        verdict({**called, "arguments": {"units": {"temp": "F"}}}, None, tool_calls=calls) is False
+    )
+    assert verdict({"kind": "tool_call", "name": "get_time"}, None, tool_calls=calls) is False
+    assert verdict(called, "It is sunny.") is False  # no tool called at all
+    named = {"kind": "tool_call", "tool": "get_weather", "name": "Oslo", "arguments": {"days": 2}}
+    assert verdict(named, None, tool_calls=calls) is True
+    odd = [{"function": {"name": "get_weather", "arguments": {"city": "Oslo"}}}, "odd"]
+    assert verdict({**called, "arguments": {"city": "Oslo"}}, None, tool_calls=odd) is False
+
+
 def test_a_failed_run_gets_no_verdicts_and_a_cell_passes_only_on_verdicts():
     failed = Run(status="error", content=None)
     assert (
@@ -79,6 +104,11 @@ def test_a_failed_run_gets_no_verdicts_and_a_cell_passes_only_on_verdicts():
         {"kind": "cost", "max": "lots"},
         {"kind": "contains", "value": ""},
         {"kind": "sentiment"},
+        {"kind": "tool_call"},
+        {"kind": "tool_call", "name": "f", "arguments": "city=Oslo"},
+        {"kind": "judge"},
+        {"kind": "judge", "template": "6d3e1c1e-0000-4000-8000-000000000000", "threshold": -1},
+        {"kind": "judge", "template": "6d3e1c1e-0000-4000-8000-000000000000", "label": ""},
         "contains",
     ],
 )

@@ -1,9 +1,11 @@
 """The worker as production runs it: `manage.py experiment_worker` in processes of its own,
 on a database of its own (SQLite file, or PostgreSQL as in CI), against the fake upstream.
 One runs an experiment to the end; another is killed (-9) mid-experiment and a second worker
-finishes it: exactly one answered run per cell, no cell left running. Processes are stopped
-on failure too."""
+finishes it: exactly one answered run per cell, no cell left running. Another has a judge:
+its calls are runs of their own, and re-evaluating calls the judge again, never the cells'
+model. Processes are stopped on failure too."""
 
+import json
 import os
 import signal
 import sqlite3
@@ -19,10 +21,12 @@ from tests.served import served_database
 
 pytestmark = pytest.mark.django_db
 
-# The served database's set-up, in one Django start-up: a user, a template, a dataset of
-# ITEMS items and a started experiment of two variants; prints the experiment's id.
+# The served database's set-up, in one Django start-up: a user, a template, a judge template,
+# a price, a dataset of ITEMS items and a started experiment of two variants with EVALUATORS
+# (JUDGE: the judge template's id); prints the experiment's id.
 SETUP = """
 from django.core.management import call_command
+from budgets.models import ModelPrice
 from accounts.services import user_signup
 from datasets.services import items_add
 from datasets.services import dataset_create
@@ -35,6 +39,13 @@ template = template_create(user=user, team=team, name="Echo", data={{
     "model": "octo-demo-small",
     "messages": [{{"role": "user", "content": "Say {{{{word}}}}"}}],
 }})
+judge = template_create(user=user, team=team, name="Judge", data={{
+    "model": "octo-demo-large",
+    "messages": [{{"role": "user", "content": "Rate {{{{output}}}} for {{{{input}}}}"}}],
+}})
+ModelPrice.objects.create(
+    provider="octopusx", model="octo-demo-large", input_per_million=1, output_per_million=2
+)
 dataset = dataset_create(user=user, team=team, name="Words")
 items_add(user=user, dataset=dataset, contents=[
     {{"variables": {{"word": f"w{{n}}"}}, "expected": f"w{{n}}"}} for n in range({items})
@@ -43,7 +54,7 @@ experiment = experiment_create(
     user=user, dataset=dataset, name="E",
     variants=[{{"template_id": template.pk}}, {{"template_id": template.pk,
                "model": "octo-demo-large"}}],
-    evaluators=[{{"kind": "contains"}}],
+    evaluators={evaluators},
 )
 print(experiment_start(user=user, experiment=experiment).pk)
 """
@@ -65,9 +76,14 @@ def _env(database_url: str, upstream) -> dict[str, str]:
     }
 
 
-def _setup(env: dict[str, str], items: int) -> str:
+def _setup(env: dict[str, str], items: int, evaluators: str = '[{"kind": "contains"}]') -> str:
+    return _shell(env, SETUP.format(items=items, evaluators=evaluators))
+
+
+def _shell(env: dict[str, str], code: str) -> str:
+    """Run `code` in a Django start-up of the served site; its last line of output."""
     done = subprocess.run(  # noqa: S603 - our own manage.py, fixed arguments
-        [sys.executable, "manage.py", "shell", "-c", SETUP.format(items=items)],
+        [sys.executable, "manage.py", "shell", "-c", code],
         cwd=ROOT,
         env=env,
         check=True,
@@ -77,13 +93,17 @@ def _setup(env: dict[str, str], items: int) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
-def _query(database_url: str, sql: str, *args):
-    """One row from the served database, read directly (not through this process's Django)."""
+def _all(database_url: str, sql: str, *args) -> list:
+    """Rows from the served database, read directly (not through this process's Django)."""
     if database_url.startswith("sqlite:///"):
         with sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=10) as conn:
-            return conn.execute(sql.replace("%s", "?"), args).fetchone()
+            return conn.execute(sql.replace("%s", "?"), args).fetchall()
     with psycopg.connect(database_url.replace("postgres://", "postgresql://")) as conn:
-        return conn.execute(sql, args).fetchone()
+        return conn.execute(sql, args).fetchall()
+
+
+def _query(database_url: str, sql: str, *args):
+    return _all(database_url, sql, *args)[0]
 
 
 @contextmanager
@@ -167,3 +187,52 @@ def test_a_killed_worker_s_cells_are_finished_by_another_exactly_once(tmp_path, 
             assert _query(url, linked, experiment)[0] == 30
     finally:
         upstream.latency = 0.0
+
+
+JUDGE = '[{"kind": "judge", "template": str(judge.pk), "threshold": 0.5}]'
+REEVALUATE = """
+from experiments.models import Experiment
+from experiments.services import experiment_reevaluate
+experiment = Experiment.objects.get()
+experiment_reevaluate(user=experiment.started_by, experiment=experiment)
+print("queued")
+"""
+
+
+def _judged(url: str) -> int:
+    return _query(url, "SELECT COUNT(*) FROM experiments_judgerun")[0]
+
+
+def _judging_left(url: str) -> int:
+    return _query(url, "SELECT COUNT(*) FROM experiments_cell WHERE judging != ''")[0]
+
+
+@pytest.mark.usefixtures("served_ready")
+def test_a_worker_process_judges_cells_and_judges_again_when_asked(tmp_path, upstream):
+    with served_database(tmp_path) as url:
+        env = _env(url, upstream)
+        experiment = _experiment_id(url, _setup(env, items=4, evaluators=JUDGE))
+        with open(tmp_path / "worker.log", "w") as log, worker(env, log) as process:
+            wait_for(lambda: _status(url, experiment) == "done", timeout=60)
+            assert _judged(url) == 8 and _runs(url) == 16  # 8 cells' runs, 8 judges'
+            _shell(env, REEVALUATE)
+            wait_for(lambda: _judged(url) == 16, timeout=60)
+            wait_for(lambda: _judging_left(url) == 0, timeout=30)
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0
+        assert _runs(url) == 24  # 8 more judge runs, no cell called its model again
+        judge_runs = _all(
+            url,
+            "SELECT r.model, r.source, r.status, r.team_id = e.team_id, r.cost "
+            "FROM experiments_judgerun j JOIN completions_run r ON r.id = j.run_id "
+            "JOIN experiments_cell c ON c.id = j.cell_id "
+            "JOIN experiments_experiment e ON e.id = c.experiment_id",
+        )
+        assert len(judge_runs) == 16
+        for *what, same_team, cost in judge_runs:
+            assert what == ["octo-demo-large", "experiment", "ok"] and same_team
+            assert cost is not None and float(cost) > 0
+        for (results,) in _all(url, "SELECT results FROM experiments_cell"):
+            [verdict] = results if isinstance(results, list) else json.loads(results)
+            assert verdict["score"] == 0.5 and verdict["passed"] is True
+            assert verdict["reason"] and verdict["judge_run_id"]
