@@ -42,6 +42,7 @@ def playground_page(request):
         "apiBase": request.build_absolute_uri("/v1"),
         "teams": [{"id": str(t.pk), "name": str(t)} for t in teams_with_role(request.user)],
         "activeTeam": str(active_team_get(request.user).pk),
+        "currency": settings.USAGE_CURRENCY,  # what compare panes' costs are in
     }
     return render(request, "playground/page.html", {"config": config})
 

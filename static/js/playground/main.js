@@ -2,6 +2,7 @@
 
 import { chatModeSaved, cutLosesText, regenerateCut, saveChatMode } from "./chat.js";
 import { codeFor } from "./code.js";
+import { setUpCompare } from "./compare/compare.js";
 import { addExampleTool, addMessage, renderFormat, renderMessages as drawMessages, renderParams, renderSystem, renderTools, renderVariables } from "./editors.js";
 import { setUpLayout, wide } from "./layout.js";
 import { ResponsePanel } from "./response.js";
@@ -131,6 +132,7 @@ function setRunning(on) {
 }
 
 async function run() {
+  if (compare.on) return compare.runAll(); // compare mode: Run all
   if (running) return;
   let body;
   try {
@@ -211,7 +213,7 @@ chatSwitch.onchange = () => {
 };
 
 $("#run").onclick = run;
-$("#stop").onclick = () => running?.abort();
+$("#stop").onclick = () => { running?.abort(); compare.stop(); };
 document.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
     event.preventDefault();
@@ -287,7 +289,7 @@ document.querySelectorAll("[data-lang]").forEach((tab) => { tab.onclick = () => 
 
 // Start: a run to reopen (?run=<id>) wins over the saved state.
 
-setUpSaveDialog({
+const saveDialog = setUpSaveDialog({
   config,
   getState: () => state,
   onSaved: (template) => {
@@ -296,6 +298,8 @@ setUpSaveDialog({
     showTemplateBadge(state);
   },
 });
+
+const compare = setUpCompare({ config, getState: () => state, saveDialog, onUse: () => { changed(); renderAll(); } });
 
 async function boot() {
   const params = new URLSearchParams(window.location.search);
@@ -320,6 +324,7 @@ async function boot() {
   }
   renderAll();
   await loadModels();
+  await compare.restore();
   document.body.dataset.ready = "true"; // for tests and people: the page is fully wired
 }
 
