@@ -34,6 +34,7 @@ export function setUpCompare({ config, getState, saveDialog, onUse }) {
 
   function paint() {
     document.body.classList.toggle("is-comparing", compare.on);
+    document.body.classList.toggle("is-unsynced", compare.on && !compare.synced);
     section.hidden = !compare.on;
     heading.hidden = !compare.on;
     heading.textContent = `Comparing ${compare.panes.length} panes`;

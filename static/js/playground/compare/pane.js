@@ -261,7 +261,7 @@ export class PaneView {
     const usage = result.usage || {};
     const known = (value) => (value === null || value === undefined ? "?" : value);
     const tokens = result.usage ? `${known(usage.prompt_tokens)} → ${known(usage.completion_tokens)}` : "—";
-    const cost = result.cost === null || result.cost === undefined ? "—" : `${Number(result.cost).toFixed(6)} ${this.actions.currency}`;
+    const cost = result.cost === null || result.cost === undefined ? "—" : money(result.cost, this.actions.currency);
     const rows = [
       ["Latency", `${ms(result.latency_ms)}${result.status === "stopped" && !result.usage ? " (until Stop)" : ""}`],
       ["First token", ms(result.ttft_ms)],
@@ -289,6 +289,15 @@ function statsOf(summary) {
     cost: summary.cost ?? null,
     finish_reason: summary.finish_reason || "",
   };
+}
+
+// A run's cost is a fraction of a cent: six decimals, as the server keeps it.
+function money(amount, currency) {
+  try {
+    return new Intl.NumberFormat(undefined, { style: "currency", currency, minimumFractionDigits: 6, maximumFractionDigits: 6 }).format(amount);
+  } catch {
+    return `${Number(amount).toFixed(6)} ${currency}`; // a code Intl does not know
+  }
 }
 
 function fieldErrors(errors) {
