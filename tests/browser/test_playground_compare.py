@@ -11,8 +11,7 @@ from playwright.sync_api import expect
 from budgets.models import ModelPrice
 from completions.models import Run
 from prompts.models import PromptTemplate
-from tests.helpers import screenshot, screenshots, wait_for
-from tests.helpers import log_in
+from tests.helpers import log_in, screenshot, screenshots, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +23,8 @@ WATCH_PANES = """() => {
       const letter = pane.dataset.pane;
       const text = pane.querySelector("[data-content]").textContent.trim();
       if (text && !(letter in paneTimes.first)) paneTimes.first[letter] = performance.now();
-      if (pane.dataset.status === "done" && !(letter in paneTimes.done)) paneTimes.done[letter] = performance.now();
+      const done = pane.dataset.status === "done";
+      if (done && !(letter in paneTimes.done)) paneTimes.done[letter] = performance.now();
     }
   };
   new MutationObserver(look).observe(document.querySelector("#compare-panes"),
@@ -61,8 +61,12 @@ def run_all_and_wait(page, count):
 
 
 def logged_runs(live_server, count):
+    """The runs, once all are logged, by model and max_tokens (e.g. "octo-demo-small5")."""
     wait_for(lambda: live_server.idle() and Run.objects.count() == count)
-    return {run.request["model"] + str(run.request.get("max_tokens", "")): run for run in Run.objects.all()}
+    return {
+        run.request["model"] + str(run.request.get("max_tokens", "")): run
+        for run in Run.objects.all()
+    }
 
 
 def test_run_all_streams_three_panes_at_once_each_a_logged_run(playground, upstream, live_server):
@@ -145,18 +149,21 @@ def test_panes_sit_side_by_side_and_stack_on_a_phone(playground):
     page = playground
     enter_compare(page, panes=4)
     expect(page.get_by_role("button", name="+ Add pane")).to_be_disabled()  # four at most
+    screenshot(page, "compare-four-desktop", full_page=False)
     a, b = pane(page, "A").bounding_box(), pane(page, "B").bounding_box()
     assert b["x"] >= a["x"] + a["width"] and abs(a["y"] - b["y"]) < 1
     pane(page, "D").get_by_role("button", name="Remove pane").click()
     pane(page, "C").get_by_role("button", name="Remove pane").click()
     expect(page.locator(".cmp-pane")).to_have_count(2)
-    expect(pane(page, "A").get_by_role("button", name="Remove pane")).to_be_disabled()  # two at least
+    # Two at least.
+    expect(pane(page, "A").get_by_role("button", name="Remove pane")).to_be_disabled()
     page.set_viewport_size({"width": 390, "height": 844})
     a, b = pane(page, "A").bounding_box(), pane(page, "B").bounding_box()
     assert b["y"] >= a["y"] + a["height"]  # stacked
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing sideways
     # The conversation, then the panes.
     assert page.locator("#messages").bounding_box()["y"] < a["y"]
+    screenshot(page, "compare-two-phone", full_page=False)
 
 
 def test_use_this_pane_makes_it_the_editors_setup(playground):
@@ -218,9 +225,7 @@ def test_save_a_pane_as_a_template_then_as_a_new_version(playground):
     assert version.commit_message == "pirate, large"
 
 
-def test_unsynced_panes_run_their_own_conversations_and_survive_a_reload(
-    playground, live_server
-):
+def test_unsynced_panes_run_their_own_conversations_and_survive_a_reload(playground, live_server):
     page = playground
     page.get_by_label("Message content").first.fill("Shared question")
     enter_compare(page)

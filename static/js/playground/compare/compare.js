@@ -73,6 +73,7 @@ export function setUpCompare({ config, getState, saveDialog, onUse }) {
         paint();
       },
       use: () => {
+        stop();
         applyPane(getState(), pane, { synced: compare.synced });
         compare.on = false;
         changed();
@@ -141,6 +142,8 @@ export function setUpCompare({ config, getState, saveDialog, onUse }) {
     const bodies = views.map((view, index) => requestFor(compare.panes[index], view));
     running = true;
     paintControls();
+    // On a phone the panes are under the conversation: bring them into view, as a run does.
+    if (!wide.matches) $("#compare-panes").scrollIntoView({ block: "start", behavior: "instant" });
     try {
       await Promise.all(views.map((view, index) => bodies[index] && view.run(bodies[index])));
     } finally {

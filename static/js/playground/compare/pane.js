@@ -33,6 +33,7 @@ export class PaneView {
     const model = this.find('[data-field="model"]');
     model.onchange = () => {
       [pane.provider, pane.model] = model.value.split("::");
+      model.title = pane.model; // the whole name, where the picker is too narrow to show it
       actions.changed();
     };
     for (const input of this.element.querySelectorAll("[data-param]")) {
@@ -87,6 +88,7 @@ export class PaneView {
       select.value = wanted;
     }
     if (select.value) [pane.provider, pane.model] = select.value.split("::");
+    select.title = pane.model;
   }
 
   // Un-synced, the pane's own copy of the conversation: role and text of each message.
