@@ -5,6 +5,7 @@ import { codeFor } from "./code.js";
 import { setUpCompare } from "./compare/compare.js";
 import { addExampleTool, addMessage, renderFormat, renderMessages as drawMessages, renderParams, renderSystem, renderTools, renderVariables } from "./editors.js";
 import { setUpLayout, wide } from "./layout.js";
+import { chooseModel, fillModelPicker } from "./models.js";
 import { ResponsePanel } from "./response.js";
 import { RequestProblem, buildRequest, draftOf, emptyState, requestWithValues, stateFromRequest, variableNames, variableValues } from "./state.js";
 import { apiGet, runCompletion } from "./stream.js";
@@ -59,19 +60,8 @@ async function loadModels() {
     groups = [];
   }
   providerCount = groups.length;
-  select.replaceChildren();
-  const notes = [];
-  for (const group of groups) {
-    const optgroup = document.createElement("optgroup");
-    optgroup.label = group.is_demo ? `${group.provider_name} — demo mode` : group.provider_name;
-    for (const model of group.models) {
-      const option = new Option(model.id, `${group.provider}::${model.id}`);
-      option.dataset.search = `${model.id} ${group.provider_name}`.toLowerCase();
-      optgroup.append(option);
-    }
-    select.append(optgroup);
-    if (group.error) notes.push(`${group.provider_name}: ${group.error}${group.stale ? " (showing the last list that worked)" : ""}`);
-  }
+  fillModelPicker(select, groups);
+  const notes = groups.filter((group) => group.error).map((group) => `${group.provider_name}: ${group.error}${group.stale ? " (showing the last list that worked)" : ""}`);
   status.textContent = notes.join(" · ");
   const total = groups.reduce((sum, g) => sum + g.models.length, 0);
   $("#model-search").hidden = total <= 8;
@@ -85,16 +75,7 @@ async function loadModels() {
 function selectModel() {
   const select = $("#model");
   if (!select.options.length || select.options[0].value === "") return;
-  const wanted = `${state.provider}::${state.model}`;
-  const byModel = [...select.options].find((o) => o.value.endsWith(`::${state.model}`));
-  if ([...select.options].some((o) => o.value === wanted)) select.value = wanted;
-  else if (state.model && byModel) select.value = byModel.value;
-  else if (state.model) {
-    const option = new Option(`${state.model} (not listed)`, `${state.provider}::${state.model}`);
-    select.prepend(option);
-    select.value = option.value;
-  }
-  [state.provider, state.model] = select.value.split("::");
+  [state.provider, state.model] = chooseModel(select, state);
   changed();
 }
 

@@ -25,6 +25,21 @@ export async function apiPost(url, body) {
   return data;
 }
 
+const STOPPED_RUN_TRIES = 8; // the server logs a cancelled run at its next write: usually < 1 s
+
+// A run the page hung up on (Stop), once the server has logged how it ended; null when that
+// takes too long or `wanted()` turns false meanwhile (another run started, say).
+export async function stoppedRun(runId, wanted = () => true) {
+  for (let attempt = 0; attempt < STOPPED_RUN_TRIES; attempt += 1) {
+    await new Promise((resolve) => { setTimeout(resolve, 250 * 2 ** Math.min(attempt, 3)); });
+    if (!wanted()) return null;
+    const run = await apiGet(`/api/runs/${encodeURIComponent(runId)}/`).catch(() => null);
+    if (!wanted()) return null;
+    if (run && run.status !== "running") return run;
+  }
+  return null;
+}
+
 // Runs a completion. Calls onEvent(name, data) for "run", "delta" and "done" events; a
 // non-streamed answer arrives as one "done". Rejects with an Error carrying `body` on 4xx/5xx.
 export async function runCompletion(body, { onEvent, signal }) {

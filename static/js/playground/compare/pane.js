@@ -4,10 +4,9 @@
 
 import { autoGrow } from "../editors.js";
 import { renderMarkdown } from "../markdown.js";
-import { apiGet, runCompletion } from "../stream.js";
+import { chooseModel, fillModelPicker } from "../models.js";
+import { runCompletion, stoppedRun } from "../stream.js";
 import { paneLetter } from "./draft.js";
-
-const STOPPED_RUN_TRIES = 8; // the server logs a cancelled run at its next write: usually < 1 s
 
 export class PaneView {
   // `pane`: its state; `actions`: {changed, remove, use, save, appendAnswer}.
@@ -67,28 +66,12 @@ export class PaneView {
     };
   }
 
-  // The model picker, from GET /api/models/'s groups (as the toolbar's is drawn).
+  // The model picker, from GET /api/models/'s groups.
   paintModels(groups) {
-    const { pane } = this;
     const select = this.find('[data-field="model"]');
-    select.replaceChildren();
-    for (const group of groups) {
-      const optgroup = document.createElement("optgroup");
-      optgroup.label = group.is_demo ? `${group.provider_name} — demo mode` : group.provider_name;
-      optgroup.append(...group.models.map((m) => new Option(m.id, `${group.provider}::${m.id}`)));
-      select.append(optgroup);
-    }
-    const wanted = `${pane.provider}::${pane.model}`;
-    const options = [...select.options];
-    const byModel = options.find((o) => o.value.endsWith(`::${pane.model}`));
-    if (options.some((o) => o.value === wanted)) select.value = wanted;
-    else if (pane.model && byModel) select.value = byModel.value;
-    else if (pane.model) {
-      select.prepend(new Option(`${pane.model} (not listed)`, wanted));
-      select.value = wanted;
-    }
-    if (select.value) [pane.provider, pane.model] = select.value.split("::");
-    select.title = pane.model;
+    fillModelPicker(select, groups);
+    if (select.options.length) [this.pane.provider, this.pane.model] = chooseModel(select, this.pane);
+    select.title = this.pane.model;
   }
 
   // Un-synced, the pane's own copy of the conversation: role and text of each message.
@@ -209,17 +192,11 @@ export class PaneView {
     this.paintResult();
     this.actions.changed();
     if (!result.runId) return;
-    for (let attempt = 0; attempt < STOPPED_RUN_TRIES; attempt += 1) {
-      await new Promise((resolve) => { setTimeout(resolve, 250 * 2 ** Math.min(attempt, 3)); });
-      if (this.pane.result !== result) return; // run again meanwhile
-      const run = await apiGet(`/api/runs/${encodeURIComponent(result.runId)}/`).catch(() => null);
-      if (run && run.status !== "running") {
-        Object.assign(result, statsOf(run));
-        this.paintResult();
-        this.actions.changed();
-        return;
-      }
-    }
+    const run = await stoppedRun(result.runId, () => this.pane.result === result); // not run again
+    if (!run) return;
+    Object.assign(result, statsOf(run));
+    this.paintResult();
+    this.actions.changed();
   }
 
   schedulePaint() {
