@@ -127,7 +127,7 @@ def test_run_all_streams_three_panes_at_once_each_a_logged_run(playground, upstr
     removed = len(small.content.split()) - 5
     expect(page.locator("#diff-counts")).to_have_text(f"{removed} words only in A · 0 only in C")
     assert diff.text_content() == small.content  # every word shown once, deleted ones struck
-    screenshot(page, "compare-diff-desktop", full_page=False)
+    screenshots(page, "compare-diff")
     page.get_by_role("button", name="Close").click()
 
 
@@ -164,6 +164,10 @@ def test_panes_sit_side_by_side_and_stack_on_a_phone(playground):
     # The conversation, then the panes.
     assert page.locator("#messages").bounding_box()["y"] < a["y"]
     screenshot(page, "compare-two-phone", full_page=False)
+    page.get_by_role("button", name="More actions").click()  # the phone's ⋯ menu has the toggle
+    page.get_by_role("button", name="Exit compare").first.click()
+    expect(page.locator("#compare")).to_be_hidden()
+    expect(page.locator("#model")).to_be_visible()
 
 
 def test_use_this_pane_makes_it_the_editors_setup(playground):

@@ -304,8 +304,9 @@ async function boot() {
     window.history.replaceState(null, "", window.location.pathname);
   }
   renderAll();
+  const comparing = compare.restore(); // drawn at once; its panes' model lists load meanwhile
   await loadModels();
-  await compare.restore();
+  await comparing;
   document.body.dataset.ready = "true"; // for tests and people: the page is fully wired
 }
 

@@ -6,6 +6,11 @@ function csrfToken() {
   return match ? decodeURIComponent(match[1]) : "";
 }
 
+// A 400's per-field errors as lines of text: "field: message".
+export function fieldErrorText(errors) {
+  return Object.entries(errors).map(([field, messages]) => `${field}: ${[].concat(messages).join(" ")}`).join("\n");
+}
+
 export async function apiGet(url) {
   const response = await fetch(url, { headers: { Accept: "application/json" } });
   const body = await response.json().catch(() => ({}));

@@ -2,7 +2,7 @@
 // template version into the editor.
 
 import { buildRequest, stateFromRequest, variableNames } from "./state.js";
-import { apiGet, apiPost } from "./stream.js";
+import { apiGet, apiPost, fieldErrorText } from "./stream.js";
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -113,9 +113,7 @@ export function setUpSaveDialog({ config, getState, onSaved }) {
       $("#save-message").value = "";
     } catch (error) {
       const fields = error.body?.errors;
-      $("#save-errors").textContent = fields
-        ? Object.entries(fields).map(([field, messages]) => `${field}: ${[].concat(messages).join(" ")}`).join("\n")
-        : error.message;
+      $("#save-errors").textContent = fields ? fieldErrorText(fields) : error.message;
     } finally {
       submit.disabled = false;
     }

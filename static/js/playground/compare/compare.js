@@ -32,7 +32,22 @@ export function setUpCompare({ config, getState, saveDialog, onUse }) {
   place();
   wide.addEventListener("change", place);
 
+  // The panes drawn again from the state, then the mode. Never while they run: a run in
+  // flight paints its own pane (leaving compare mode meanwhile only hides them).
   function paint() {
+    if (!running) {
+      views = compare.panes.map((pane, index) => new PaneView(pane, index, actionsFor(index)));
+      $("#compare-panes").replaceChildren(...views.map((view) => view.element));
+      $("#compare-panes").dataset.count = String(views.length);
+      for (const view of views) {
+        view.paintConversation({ synced: compare.synced });
+        if (groups) view.paintModels(groups);
+      }
+    }
+    paintMode();
+  }
+
+  function paintMode() {
     document.body.classList.toggle("is-comparing", compare.on);
     document.body.classList.toggle("is-unsynced", compare.on && !compare.synced);
     section.hidden = !compare.on;
@@ -43,13 +58,6 @@ export function setUpCompare({ config, getState, saveDialog, onUse }) {
     $("#run").firstChild.textContent = compare.on ? "Run all " : "Run ";
     $("#compare-sync").checked = compare.synced;
     $("#compare-unsynced").hidden = compare.synced;
-    views = compare.panes.map((pane, index) => new PaneView(pane, index, actionsFor(index)));
-    $("#compare-panes").replaceChildren(...views.map((view) => view.element));
-    $("#compare-panes").dataset.count = String(views.length);
-    for (const view of views) {
-      view.paintConversation({ synced: compare.synced });
-      if (groups) view.paintModels(groups);
-    }
     paintControls();
   }
 
@@ -77,7 +85,7 @@ export function setUpCompare({ config, getState, saveDialog, onUse }) {
         applyPane(getState(), pane, { synced: compare.synced });
         compare.on = false;
         changed();
-        paint();
+        paintMode();
         onUse();
       },
       save: () => saveDialog.open(() => paneState(getState(), pane, { synced: compare.synced }), `pane ${paneLetter(index)}`),
@@ -119,7 +127,7 @@ export function setUpCompare({ config, getState, saveDialog, onUse }) {
     stop();
     compare.on = false;
     changed();
-    paint();
+    paintMode();
   }
 
   // The request each pane sends, or null where the pane's setup cannot be sent (said in it).
@@ -207,7 +215,8 @@ function setUpDiff(getPanes) {
     const missing = [[a, first], [b, second]].filter(([pane]) => !pane?.result?.content).map(([, select]) => select.value);
     $("#diff-note").textContent = missing.length ? `No answer in pane ${missing.join(" and ")} yet: Run all first.` : "";
     const counts = renderWordDiff($("#diff-output"), a?.result?.content || "", b?.result?.content || "");
-    $("#diff-counts").textContent = `${counts.removed} words only in ${first.value} · ${counts.added} only in ${second.value}`;
+    const words = counts.removed === 1 ? "word" : "words";
+    $("#diff-counts").textContent = `${counts.removed} ${words} only in ${first.value} · ${counts.added} only in ${second.value}`;
   };
   $("#compare-diff").onclick = () => {
     const letters = getPanes().map((_, index) => paneLetter(index));

@@ -5,7 +5,7 @@
 import { autoGrow } from "../editors.js";
 import { renderMarkdown } from "../markdown.js";
 import { chooseModel, fillModelPicker } from "../models.js";
-import { runCompletion, stoppedRun } from "../stream.js";
+import { fieldErrorText, runCompletion, stoppedRun } from "../stream.js";
 import { paneLetter } from "./draft.js";
 
 export class PaneView {
@@ -19,6 +19,8 @@ export class PaneView {
     this.element.dataset.pane = this.letter;
     this.element.setAttribute("aria-label", `Pane ${this.letter}`);
     this.find(".cmp-letter").textContent = this.letter;
+    this.find('[data-field="model"]').setAttribute("aria-label", `Model for pane ${this.letter}`);
+    this.find('[data-action="remove"]').setAttribute("aria-label", `Remove pane ${this.letter}`);
     this.bindSettings();
     this.paintResult();
   }
@@ -103,7 +105,9 @@ export class PaneView {
       const text = document.createElement("textarea");
       text.className = "grow";
       text.rows = 1;
-      text.value = message.content;
+      // Text is edited here; a message made of parts (an image, say) is kept as the editor made it.
+      text.value = typeof message.content === "string" ? message.content : "(a message with parts: edit it in the editor)";
+      text.disabled = typeof message.content !== "string";
       text.setAttribute("aria-label", "Message content");
       text.oninput = () => { message.content = text.value; this.actions.changed(); };
       item.append(head, text);
@@ -143,7 +147,7 @@ export class PaneView {
     } catch (error) {
       if (error.name === "AbortError") this.stopped(); // not awaited: Run all is free again at once
       else if (error.body?.run_id) this.finish(error.body);
-      else this.fail(error.body?.errors ? fieldErrors(error.body.errors) : error.message || "The request failed.");
+      else this.fail(error.body?.errors ? fieldErrorText(error.body.errors) : error.message || "The request failed.");
     } finally {
       this.settle();
       if (result.status === "running") this.fail("The stream ended before the run's summary arrived.");
@@ -277,8 +281,4 @@ function money(amount, currency) {
   } catch {
     return `${Number(amount).toFixed(6)} ${currency}`; // a code Intl does not know
   }
-}
-
-function fieldErrors(errors) {
-  return Object.entries(errors).map(([field, messages]) => `${field}: ${[].concat(messages).join(" ")}`).join("\n");
 }
