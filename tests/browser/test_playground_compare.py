@@ -265,3 +265,41 @@ def test_unsynced_panes_run_their_own_conversations_and_survive_a_reload(playgro
     page.get_by_role("button", name="Share again").click()
     expect(b.locator(".cmp-conversation")).to_be_hidden()
     expect(page.get_by_label("Shared conversation")).to_be_checked()
+
+
+def test_word_diff_marks_what_each_answer_has_alone(playground):
+    diff = playground.evaluate(
+        """async () => {
+          const { wordDiff } = await import("/static/js/playground/compare/worddiff.js");
+          const marks = { " ": (t) => t, "-": (t) => `[-${t}]`, "+": (t) => `{+${t}}` };
+          const show = (a, b) => wordDiff(a, b).map(({ kind, text }) => marks[kind](text)).join("");
+          return [
+            show("x y", "x z y"),
+            show("the cat sat", "the dog sat"),
+            show("same words", "same words"),
+            show("", "new"),
+            show("<b>bold</b> text", "<b>bold</b>"),
+          ];
+        }"""
+    )
+    assert diff == [
+        "x {+z} y",
+        "the [-cat]{+dog} sat",
+        "same words",
+        "{+new}",
+        "<b>bold</b> [-text]",
+    ]
+    # Markup in an answer is text: the rendered diff holds no element an answer made.
+    playground.evaluate(
+        """async () => {
+          const { renderWordDiff } = await import("/static/js/playground/compare/worddiff.js");
+          const box = document.createElement("div");
+          box.id = "diff-probe";
+          document.body.append(box);
+          renderWordDiff(box, "<img src=x onerror=alert(1)>", "<script>alert(2)</script> hi");
+        }"""
+    )
+    probe = playground.locator("#diff-probe")
+    expect(probe.locator("img, script")).to_have_count(0)
+    expect(probe.locator("del")).to_have_text("<img src=x onerror=alert(1)>")
+    expect(probe.locator("ins")).to_have_text("<script>alert(2)</script> hi")

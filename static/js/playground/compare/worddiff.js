@@ -35,6 +35,29 @@ function lcsSteps(a, b) {
   return steps;
 }
 
+// Each run of changes as what went, then what came: "[-a b]{+c d}" rather than "[-a]{+c} [-b]{+d}".
+// A gap both sides share between two changes is part of the run (on each side).
+function hunks(steps) {
+  const changed = (step) => step && step[0] !== " ";
+  const out = [];
+  let run = [];
+  const flush = () => {
+    out.push(...run.filter(([kind]) => kind === "-"), ...run.filter(([kind]) => kind === "+"));
+    run = [];
+  };
+  steps.forEach((step, index) => {
+    const gap = step[0] === " " && !step[1].trim() && changed(steps[index - 1]) && changed(steps[index + 1]);
+    if (gap) run.push(["-", step[1]], ["+", step[1]]);
+    else if (changed(step)) run.push(step);
+    else {
+      flush();
+      out.push(step);
+    }
+  });
+  flush();
+  return out;
+}
+
 // [{kind, text}] with kind " " (both), "-" (only in `before`) or "+" (only in `after`).
 export function wordDiff(before, after) {
   const a = tokens(before);
@@ -45,7 +68,7 @@ export function wordDiff(before, after) {
   while (end < a.length - start && end < b.length - start && a[a.length - 1 - end] === b[b.length - 1 - end]) end += 1;
   const steps = [
     ...a.slice(0, start).map((t) => [" ", t]),
-    ...lcsSteps(a.slice(start, a.length - end), b.slice(start, b.length - end)),
+    ...hunks(lcsSteps(a.slice(start, a.length - end), b.slice(start, b.length - end))),
     ...a.slice(a.length - end).map((t) => [" ", t]),
   ];
   const parts = [];
@@ -55,6 +78,11 @@ export function wordDiff(before, after) {
     const last = parts[parts.length - 1];
     if (last && last.kind === shown) last.text += text;
     else parts.push({ kind: shown, text });
+    // A gap between two runs of the same change joins them: "[-two words]", not "[-two] [-words]".
+    const [before, gap, after] = parts.slice(-3);
+    if (parts.length >= 3 && after.kind !== " " && before.kind === after.kind && gap.kind === " " && !gap.text.trim()) {
+      parts.splice(-3, 3, { kind: after.kind, text: before.text + gap.text + after.text });
+    }
   }
   return parts;
 }
