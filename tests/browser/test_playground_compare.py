@@ -181,6 +181,8 @@ def test_use_this_pane_makes_it_the_editors_setup(playground):
     b.get_by_label("Seed").fill("7")
     b.get_by_label("Own system prompt").check()
     b.get_by_label("Pane system prompt").fill("Be brief.")
+    expect(b.locator("[data-more-hint]")).to_have_text("· seed, own system prompt")
+    screenshot(page, "compare-pane-settings-desktop", full_page=False)
     b.get_by_role("button", name="Use this pane").click()
     expect(page.locator("#compare")).to_be_hidden()
     expect(page.locator("#model")).to_have_value("octopusx::octo-demo-large")

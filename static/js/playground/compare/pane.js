@@ -22,6 +22,7 @@ export class PaneView {
     this.find('[data-field="model"]').setAttribute("aria-label", `Model for pane ${this.letter}`);
     this.find('[data-action="remove"]').setAttribute("aria-label", `Remove pane ${this.letter}`);
     this.bindSettings();
+    this.paintMoreHint();
     this.paintResult();
   }
 
@@ -39,17 +40,17 @@ export class PaneView {
     };
     for (const input of this.element.querySelectorAll("[data-param]")) {
       input.value = pane.params[input.dataset.param] ?? "";
-      input.oninput = () => { pane.params[input.dataset.param] = input.value; actions.changed(); };
+      input.oninput = () => { pane.params[input.dataset.param] = input.value; this.paintMoreHint(); actions.changed(); };
     }
     const own = this.find('[data-field="ownSystem"]');
     const system = this.find('[data-field="system"]');
     own.checked = pane.ownSystem;
     system.value = pane.system;
     system.hidden = !pane.ownSystem;
-    this.find(".cmp-more").open = pane.ownSystem;
     own.onchange = () => {
       pane.ownSystem = own.checked;
       system.hidden = !own.checked;
+      this.paintMoreHint();
       if (own.checked) system.focus();
       actions.changed();
     };
@@ -66,6 +67,15 @@ export class PaneView {
       actions.changed();
       this.element.querySelector(".cmp-messages li:last-child textarea").focus();
     };
+  }
+
+  // What is set under "More settings", said on its summary so a closed one hides nothing.
+  paintMoreHint() {
+    const set = [...this.find(".cmp-more").querySelectorAll("[data-param]")]
+      .filter((input) => input.value !== "")
+      .map((input) => input.closest("label").firstChild.textContent.trim().toLowerCase());
+    if (this.pane.ownSystem) set.push("own system prompt");
+    this.find("[data-more-hint]").textContent = set.length ? `· ${set.join(", ")}` : "";
   }
 
   // The model picker, from GET /api/models/'s groups.
