@@ -4,6 +4,7 @@ import json
 from collections.abc import AsyncIterator
 
 from django.http import StreamingHttpResponse
+from rest_framework.utils.encoders import JSONEncoder
 
 HEARTBEAT = b": keep-alive\n\n"
 
@@ -14,7 +15,9 @@ SSE_HEADERS = {
 
 
 def sse_event(event: str, data: dict) -> bytes:
-    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+    # DRF's encoder, as its JSON responses use: a run's cost is a Decimal, sent as a number.
+    text = json.dumps(data, separators=(",", ":"), cls=JSONEncoder)
+    return f"event: {event}\ndata: {text}\n\n".encode()
 
 
 def sse_response(events: AsyncIterator[bytes]) -> StreamingHttpResponse:

@@ -47,6 +47,7 @@ def playground_page(request):
             "maxBytes": settings.COMPLETION_IMAGE_MAX_BYTES,
             "maxImages": settings.COMPLETION_MAX_IMAGES,
         },
+        "currency": settings.USAGE_CURRENCY,  # what compare panes' costs are in
     }
     return render(request, "playground/page.html", {"config": config})
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from budgets.models import ModelPrice
 from completions.models import Run
 from demo.fake_upstream import Behaviour
-from tests.helpers import MODEL, chat, post
+from tests.helpers import MODEL, chat, post, sse_events
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +29,15 @@ def test_cost_from_tokens_at_the_price_in_force(api, alice):
     expected = (run.prompt_tokens * Decimal("2.5") + run.completion_tokens * Decimal("10")) / 10**6
     assert run.cost == expected.quantize(Decimal("0.000001"))
     assert Decimal(str(body["cost"])) == run.cost
+
+
+def test_a_streamed_runs_final_event_carries_its_cost(api, alice):
+    price("2.50", "10.00")
+    events = sse_events(post(api(alice), chat(stream=True)))
+    name, done = events[-1]
+    run = Run.objects.get(pk=done["run_id"])
+    assert name == "done" and run.cost
+    assert Decimal(str(done["cost"])) == run.cost
 
 
 def test_a_price_change_never_rewrites_history(api, alice):

@@ -2,9 +2,11 @@
 
 import { chatModeSaved, cutLosesText, regenerateCut, saveChatMode } from "./chat.js";
 import { codeFor } from "./code.js";
+import { setUpCompare } from "./compare/compare.js";
 import { addExampleTool, addMessage, renderFormat, renderMessages as drawMessages, renderParams, renderSystem, renderTools, renderVariables } from "./editors.js";
 import { setUpLayout, wide } from "./layout.js";
 import { briefImages } from "./images.js";
+import { chooseModel, fillModelPicker } from "./models.js";
 import { ResponsePanel } from "./response.js";
 import { RequestProblem, buildRequest, draftOf, emptyState, requestWithValues, stateFromRequest, variableNames, variableValues } from "./state.js";
 import { apiGet, runCompletion } from "./stream.js";
@@ -59,19 +61,8 @@ async function loadModels() {
     groups = [];
   }
   providerCount = groups.length;
-  select.replaceChildren();
-  const notes = [];
-  for (const group of groups) {
-    const optgroup = document.createElement("optgroup");
-    optgroup.label = group.is_demo ? `${group.provider_name} — demo mode` : group.provider_name;
-    for (const model of group.models) {
-      const option = new Option(model.id, `${group.provider}::${model.id}`);
-      option.dataset.search = `${model.id} ${group.provider_name}`.toLowerCase();
-      optgroup.append(option);
-    }
-    select.append(optgroup);
-    if (group.error) notes.push(`${group.provider_name}: ${group.error}${group.stale ? " (showing the last list that worked)" : ""}`);
-  }
+  fillModelPicker(select, groups);
+  const notes = groups.filter((group) => group.error).map((group) => `${group.provider_name}: ${group.error}${group.stale ? " (showing the last list that worked)" : ""}`);
   status.textContent = notes.join(" · ");
   const total = groups.reduce((sum, g) => sum + g.models.length, 0);
   $("#model-search").hidden = total <= 8;
@@ -85,16 +76,7 @@ async function loadModels() {
 function selectModel() {
   const select = $("#model");
   if (!select.options.length || select.options[0].value === "") return;
-  const wanted = `${state.provider}::${state.model}`;
-  const byModel = [...select.options].find((o) => o.value.endsWith(`::${state.model}`));
-  if ([...select.options].some((o) => o.value === wanted)) select.value = wanted;
-  else if (state.model && byModel) select.value = byModel.value;
-  else if (state.model) {
-    const option = new Option(`${state.model} (not listed)`, `${state.provider}::${state.model}`);
-    select.prepend(option);
-    select.value = option.value;
-  }
-  [state.provider, state.model] = select.value.split("::");
+  [state.provider, state.model] = chooseModel(select, state);
   changed();
 }
 
@@ -132,6 +114,7 @@ function setRunning(on) {
 }
 
 async function run() {
+  if (compare.on) return compare.runAll(); // compare mode: Run all
   if (running) return;
   let body;
   try {
@@ -212,7 +195,7 @@ chatSwitch.onchange = () => {
 };
 
 $("#run").onclick = run;
-$("#stop").onclick = () => running?.abort();
+$("#stop").onclick = () => { running?.abort(); compare.stop(); };
 document.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
     event.preventDefault();
@@ -295,7 +278,7 @@ document.querySelectorAll("[data-lang]").forEach((tab) => { tab.onclick = () => 
 
 // Start: a run to reopen (?run=<id>) wins over the saved state.
 
-setUpSaveDialog({
+const saveDialog = setUpSaveDialog({
   config,
   getState: () => state,
   onSaved: (template) => {
@@ -304,6 +287,8 @@ setUpSaveDialog({
     showTemplateBadge(state);
   },
 });
+
+const compare = setUpCompare({ config, getState: () => state, saveDialog, onUse: () => { changed(); renderAll(); } });
 
 async function boot() {
   const params = new URLSearchParams(window.location.search);
@@ -327,7 +312,9 @@ async function boot() {
     window.history.replaceState(null, "", window.location.pathname);
   }
   renderAll();
+  const comparing = compare.restore(); // drawn at once; its panes' model lists load meanwhile
   await loadModels();
+  await comparing;
   document.body.dataset.ready = "true"; // for tests and people: the page is fully wired
 }
 

@@ -4,11 +4,9 @@
 
 import { Follower } from "./follow.js";
 import { renderMarkdown } from "./markdown.js";
-import { apiGet } from "./stream.js";
+import { stoppedRun } from "./stream.js";
 
 const $ = (selector) => document.querySelector(selector);
-
-const STOPPED_RUN_TRIES = 8; // the server logs a cancelled run at its next write: usually < 1 s
 
 export class ResponsePanel {
   constructor({ wide }) {
@@ -148,19 +146,10 @@ export class ResponsePanel {
     const latency = Math.round(performance.now() - this.startedAt);
     const measured = { latency_ms: latency, ttft_ms: null, usage: null, model: "", provider: "" };
     this.paintMeta(measured, { tokens: "counting…" });
-    for (let attempt = 0; attempt < STOPPED_RUN_TRIES; attempt += 1) {
-      await new Promise((resolve) => { setTimeout(resolve, 250 * 2 ** Math.min(attempt, 3)); });
-      if (generation !== this.generation) return; // another run started meanwhile
-      let run;
-      try {
-        run = await apiGet(`/api/runs/${encodeURIComponent(this.runId)}/`);
-      } catch {
-        continue;
-      }
-      if (generation !== this.generation) return;
-      if (run.status !== "running") return this.paintMeta(run);
-    }
-    this.paintMeta(measured, { tokens: "not logged yet: Open run shows them once it is" });
+    const run = await stoppedRun(this.runId, () => generation === this.generation);
+    if (generation !== this.generation) return; // another run started meanwhile
+    if (run) this.paintMeta(run);
+    else this.paintMeta(measured, { tokens: "not logged yet: Open run shows them once it is" });
   }
 
   showError(message) {

@@ -6,6 +6,11 @@ function csrfToken() {
   return match ? decodeURIComponent(match[1]) : "";
 }
 
+// A 400's per-field errors as lines of text: "field: message".
+export function fieldErrorText(errors) {
+  return Object.entries(errors).map(([field, messages]) => `${field}: ${[].concat(messages).join(" ")}`).join("\n");
+}
+
 export async function apiGet(url) {
   const response = await fetch(url, { headers: { Accept: "application/json" } });
   const body = await response.json().catch(() => ({}));
@@ -23,6 +28,21 @@ export async function apiPost(url, body) {
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw Object.assign(new Error(data.detail || `HTTP ${response.status}`), { body: data });
   return data;
+}
+
+const STOPPED_RUN_TRIES = 8; // the server logs a cancelled run at its next write: usually < 1 s
+
+// A run the page hung up on (Stop), once the server has logged how it ended; null when that
+// takes too long or `wanted()` turns false meanwhile (another run started, say).
+export async function stoppedRun(runId, wanted = () => true) {
+  for (let attempt = 0; attempt < STOPPED_RUN_TRIES; attempt += 1) {
+    await new Promise((resolve) => { setTimeout(resolve, 250 * 2 ** Math.min(attempt, 3)); });
+    if (!wanted()) return null;
+    const run = await apiGet(`/api/runs/${encodeURIComponent(runId)}/`).catch(() => null);
+    if (!wanted()) return null;
+    if (run && run.status !== "running") return run;
+  }
+  return null;
 }
 
 // Runs a completion. Calls onEvent(name, data) for "run", "delta" and "done" events; a

@@ -2,7 +2,7 @@
 // template version into the editor.
 
 import { buildRequest, stateFromRequest, variableNames } from "./state.js";
-import { apiGet, apiPost } from "./stream.js";
+import { apiGet, apiPost, fieldErrorText } from "./stream.js";
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -47,10 +47,14 @@ export function setUpSaveDialog({ config, getState, onSaved }) {
   const dialog = $("#save-dialog");
   const team = $("#save-team");
   team.replaceChildren(...config.teams.map((t) => new Option(t.name, t.id, false, t.id === config.activeTeam)));
+  // Whose setup is saved: the editor's, or (compare mode) a pane's, named in the title.
+  let source = getState;
+  let sourceTitle = "";
   const modeFields = () => {
     const asVersion = !$("#save-mode").hidden && document.querySelector('input[name="save-mode"]:checked').value === "version";
     document.querySelectorAll("#save-form [data-new]").forEach((field) => { field.hidden = asVersion; });
-    $("#save-title").textContent = asVersion ? "Save new version" : "Save as template";
+    const what = asVersion ? "Save new version" : "Save as template";
+    $("#save-title").textContent = sourceTitle ? `${what}: ${sourceTitle}` : what;
   };
   document.querySelectorAll('input[name="save-mode"]').forEach((radio) => { radio.onchange = modeFields; });
 
@@ -60,8 +64,10 @@ export function setUpSaveDialog({ config, getState, onSaved }) {
     $("#save-result").hidden = true;
   };
 
-  $("#save-template").onclick = () => {
-    const state = getState();
+  const open = (from = getState, title = "") => {
+    source = from;
+    sourceTitle = title;
+    const state = source();
     const editable = Boolean(state.template?.canEdit);
     $("#save-mode").hidden = !editable;
     if (editable) $("#save-template-name").textContent = state.template.name;
@@ -70,12 +76,13 @@ export function setUpSaveDialog({ config, getState, onSaved }) {
     modeFields();
     dialog.showModal();
   };
+  $("#save-template").onclick = () => open();
   $("#save-close").onclick = () => dialog.close();
 
   $("#save-form").onsubmit = async (event) => {
     event.preventDefault();
     clearOutcome();
-    const state = getState();
+    const state = source();
     const asVersion = !$("#save-mode").hidden && document.querySelector('input[name="save-mode"]:checked').value === "version";
     let data;
     try {
@@ -106,11 +113,10 @@ export function setUpSaveDialog({ config, getState, onSaved }) {
       $("#save-message").value = "";
     } catch (error) {
       const fields = error.body?.errors;
-      $("#save-errors").textContent = fields
-        ? Object.entries(fields).map(([field, messages]) => `${field}: ${[].concat(messages).join(" ")}`).join("\n")
-        : error.message;
+      $("#save-errors").textContent = fields ? fieldErrorText(fields) : error.message;
     } finally {
       submit.disabled = false;
     }
   };
+  return { open };
 }
