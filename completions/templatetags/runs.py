@@ -1,6 +1,7 @@
 import json
 
 from django import template
+from django.conf import settings
 
 register = template.Library()
 
@@ -14,3 +15,11 @@ def json_pretty(value) -> str:
 @register.filter
 def lookup(mapping: dict, key: str):
     return mapping.get(key)
+
+
+@register.filter
+def cost(value) -> str:
+    """A run's cost with its currency, or why there is none (usage or price unknown)."""
+    if value is None:
+        return "unknown"
+    return f"{value.normalize():f} {settings.USAGE_CURRENCY}"
