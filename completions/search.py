@@ -19,7 +19,7 @@ PROMPT_TEXT_CHARS = 20_000  # bounds the row and its index entry; searches see t
 WORD = re.compile(r"\w+")
 
 
-def _text(content: Any) -> str:
+def message_text(content: Any) -> str:
     """A message's text: a string, or the text parts of a list of parts (images say so)."""
     if isinstance(content, str):
         return content
@@ -39,7 +39,9 @@ def prompt_texts(request: Any) -> tuple[str, str]:
     messages = request.get("messages") if isinstance(request, dict) else None
     if not isinstance(messages, list):
         return "", ""
-    texts = [(m.get("role"), _text(m.get("content"))) for m in messages if isinstance(m, dict)]
+    texts = [
+        (m.get("role"), message_text(m.get("content"))) for m in messages if isinstance(m, dict)
+    ]
     first_user = next((text for role, text in texts if role == "user" and text), "")
     preview = " ".join(first_user.split())
     if len(preview) > PREVIEW_CHARS:

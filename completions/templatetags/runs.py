@@ -3,6 +3,8 @@ import json
 from django import template
 from django.conf import settings
 
+from completions.search import message_text
+
 register = template.Library()
 
 
@@ -23,3 +25,14 @@ def cost(value) -> str:
     if value is None:
         return "unknown"
     return f"{value.normalize():f} {settings.USAGE_CURRENCY}"
+
+
+@register.filter
+def message_shown(message) -> str:
+    """A request message as text (text parts of a list too), or what it holds instead."""
+    if not isinstance(message, dict):
+        return ""
+    text = message_text(message.get("content"))
+    if not text and message.get("tool_calls"):
+        return "(tool calls)"
+    return text
