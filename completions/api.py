@@ -191,6 +191,7 @@ class RunDetailApi(APIView):
         request=RunShareSerializer,
         responses={
             200: RunDetailSerializer,
+            400: OpenApiResponse(description="Invalid visibility, with per-field errors."),
             403: OpenApiResponse(description="Not the run's author nor a team owner/admin."),
         },
     )
@@ -198,7 +199,8 @@ class RunDetailApi(APIView):
         """Who sees the run: private, team, or link (the answer's share_url is the link)."""
         run, _ = run_for_viewer(request.user, run_id)
         data = validated(RunShareSerializer, request.data)
-        run = run_share(user=request.user, run=run, visibility=data["visibility"])
+        if "visibility" in data:
+            run = run_share(user=request.user, run=run, visibility=data["visibility"])
         return self._answer(request, run, run_access(request.user, run))
 
 

@@ -1,5 +1,6 @@
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, time
+from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -30,7 +31,7 @@ def _moment(value: str, field: str) -> datetime:
     return parsed
 
 
-def _choice(params: Mapping[str, str], field: str, values) -> str:
+def _choice(params: Mapping[str, str], field: str, values: Sequence[str]) -> str:
     value = params.get(field) or ""
     if value and value not in values:
         raise ValidationError({field: f"One of: {', '.join(values)}."})
@@ -74,7 +75,7 @@ def runs_filtered(user: User, params: Mapping[str, str]) -> QuerySet[Run]:
     return runs.order_by("-started_at")
 
 
-def runs_choices(user: User, scope: str) -> dict[str, list]:
+def runs_choices(user: User, scope: str) -> dict[str, list[Any]]:
     """What History's filters offer: the models and the templates of the runs in a scope."""
     runs = runs_in_scope(user, scope if scope in SCOPES else "mine").order_by()
     templates = (

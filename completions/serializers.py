@@ -180,9 +180,10 @@ class RunDetailSerializer(RunSharedSerializer):
 
 
 class RunShareSerializer(serializers.Serializer):
-    """PATCH /api/runs/{id}/: who sees the run (sharing by link makes its link)."""
+    """PATCH /api/runs/{id}/: who sees the run (sharing by link makes its link); left out,
+    it stays as it is."""
 
-    visibility = serializers.ChoiceField(choices=Visibility.choices)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
 
 
 @extend_schema_field(
