@@ -18,6 +18,11 @@ from .access import run_for_link, run_for_viewer
 from .models import Run
 from .sharing import run_share
 
+SHARED_SAYS = {
+    Visibility.PRIVATE: "This run is private: only its author sees it.",
+    Visibility.TEAM: "Shared with {team}.",
+    Visibility.LINK: "Shared by link: anyone holding the link below reads this run.",
+}
 FILTERS = ("scope", "q", "model", "template", "status", "source", "since", "to")
 
 
@@ -75,4 +80,6 @@ def run_sharing(request, run_id):
         run_share(user=request.user, run=run, visibility=request.POST.get("visibility", ""))
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(request, SHARED_SAYS[run.visibility].format(team=run.team))
     return redirect("run_detail", run_id=run.pk)

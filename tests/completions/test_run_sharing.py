@@ -80,6 +80,7 @@ def test_anyone_with_the_link_reads_the_run_and_nothing_around_it(
     assert f"?shared={token}" in html  # Open in playground, through the link
     assert "Acme" not in html and "Ran by" not in html and 'id="sharing"' not in html
     assert "Add to dataset" not in html
+    assert '<meta name="robots" content="noindex, nofollow">' in html
 
 
 def test_a_teammate_following_the_link_sees_the_run_as_a_member(api, alice, bob, bobs_run):
@@ -161,8 +162,8 @@ def test_sharing_form_on_the_run_page(api, bob, bobs_run):
     client = api(bob)
     page = client.get(f"/runs/{bobs_run.pk}/").content.decode()
     assert 'id="sharing"' in page and "Add to dataset" in page
-    response = client.post(f"/runs/{bobs_run.pk}/sharing/", {"visibility": "link"})
-    assert response.status_code == 302
+    response = client.post(f"/runs/{bobs_run.pk}/sharing/", {"visibility": "link"}, follow=True)
+    assert "Shared by link: anyone holding the link" in response.content.decode()
     run = Run.objects.get(pk=bobs_run.pk)
     page = client.get(f"/runs/{run.pk}/").content.decode()
     assert f"/runs/shared/{run.share_token}/" in page
