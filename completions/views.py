@@ -18,7 +18,7 @@ from .access import run_for_link, run_for_viewer
 from .models import Run
 from .sharing import run_share
 
-SHARED_SAYS = {
+SHARED_SAYS: dict[str, str] = {
     Visibility.PRIVATE: "This run is private: only its author sees it.",
     Visibility.TEAM: "Shared with {team}.",
     Visibility.LINK: "Shared by link: anyone holding the link below reads this run.",

@@ -7,9 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-# The rule is accounts.sharing's; named here too for prompts' and datasets' own use.
+# The rule is accounts.sharing's; Visibility named here too for prompts' own modules.
 from accounts.sharing import Visibility as Visibility
-from accounts.sharing import seen_by_member as seen_by_member
+from accounts.sharing import seen_by_member
 from completions.variables import variables_in
 
 
