@@ -1,25 +1,29 @@
-"""REST endpoints: models, completions (JSON or SSE), and the user's runs."""
+"""REST endpoints: models, completions (JSON or SSE), and runs (yours, your teams' shared
+ones, one shared by link) and their sharing."""
 
 import uuid
 from collections.abc import AsyncIterator
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBase
-from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.middleware import user_timezone_activate
 from accounts.models import ApiToken, Scope
+from accounts.permissions import TokenScope
+from accounts.serializers import validated
 from accounts.services import request_team_resolve
 
 from . import selectors
+from .access import run_access, run_for_link, run_for_viewer
 from .database_steps import database_step
 from .errors import upstream_error_headers, upstream_error_status
 from .models import Run
@@ -32,8 +36,11 @@ from .serializers import (
     RunPageSerializer,
     RunQuerySerializer,
     RunResultSerializer,
+    RunSharedSerializer,
+    RunShareSerializer,
 )
 from .services import Prepared, RunFailed, RunStream, run_prepare, run_send
+from .sharing import run_share
 from .sse import HEARTBEAT, sse_event, sse_response
 from .variables import messages_with_values
 
@@ -210,10 +217,44 @@ class RunListApi(APIView):
 
 
 class RunDetailApi(APIView):
-    token_scopes = {"GET": Scope.RUN}
+    # Sharing a run needs no more than reading it: a `run` token reads every run it could share.
+    token_scopes = {"GET": Scope.RUN, "PATCH": Scope.RUN}
+
+    def _answer(self, request, run, access) -> Response:
+        context = {"access": access, "request": request}
+        return Response(RunDetailSerializer(run, context=context).data)
 
     @extend_schema(responses=RunDetailSerializer)
     def get(self, request, run_id: uuid.UUID):
-        runs = Run.objects.for_user(request.user).select_related("template_version__template")
-        run = get_object_or_404(runs, pk=run_id)
-        return Response(RunDetailSerializer(run).data)
+        """Your run, or one shared with a team you are in."""
+        return self._answer(request, *run_for_viewer(request.user, run_id))
+
+    @extend_schema(
+        request=RunShareSerializer,
+        responses={
+            200: RunDetailSerializer,
+            400: OpenApiResponse(description="Invalid visibility, with per-field errors."),
+            403: OpenApiResponse(description="Not the run's author nor a team owner/admin."),
+        },
+    )
+    def patch(self, request, run_id: uuid.UUID):
+        """Who sees the run: private, team, or link (the answer's share_url is the link)."""
+        run, _ = run_for_viewer(request.user, run_id)
+        data = validated(RunShareSerializer, request.data)
+        if "visibility" in data:
+            run = run_share(user=request.user, run=run, visibility=data["visibility"])
+        return self._answer(request, run, run_access(request.user, run))
+
+
+class RunSharedApi(APIView):
+    permission_classes = [AllowAny, TokenScope]  # the link is the key: signed in or not
+    token_scopes = {"GET": Scope.RUN}
+
+    @extend_schema(
+        operation_id="runs_shared_retrieve",
+        responses={200: RunSharedSerializer, 404: OpenApiResponse(description="Not shared.")},
+    )
+    def get(self, request, token: str):
+        """A run shared by link, read with its link's secret (404 once no longer shared)."""
+        run, access = run_for_link(request.user, token)
+        return Response(RunSharedSerializer(run, context={"access": access}).data)

@@ -97,7 +97,9 @@ def _outcome_fields() -> list[str]:
     """What finishing a run writes: all but what it was started with (not the request again,
     which may be megabytes)."""
     started_with = {"id", "user", "team", "provider", "model", "source", "stream", "request"}
-    started_with |= {"template_version", "started_at"}
+    started_with |= {"template_version", "started_at", "preview", "prompt_text"}
+    # Who sees it is its author's to change while it runs: finishing never writes it back.
+    started_with |= {"visibility", "share_token"}
     return [f.name for f in Run._meta.concrete_fields if f.name not in started_with]
 
 

@@ -7,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from accounts.sharing import Visibility, seen_by_member
 from budgets.models import ClearsCacheOnChange
 
 from . import crypto
@@ -57,6 +58,13 @@ class RunQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         return self.filter(user=user, team__memberships__user=user)
+
+    def visible_to(self, user) -> "RunQuerySet":
+        """Theirs (for_user) and what teammates shared with the teams the user is in now
+        (accounts.sharing). Runs shared by link are reached by their link, never listed."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(seen_by_member(user, author="user"))
 
 
 class Run(models.Model):
@@ -136,6 +144,19 @@ class Run(models.Model):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     holds = models.JSONField(default=list, blank=True)
 
+    # Sharing (accounts.sharing's rule, as templates): private by default. While shared by
+    # link, share_token is the link's secret; turning link sharing off clears it, so an old
+    # link stops working, and sharing again makes a new one. Kept as it is, not hashed: it
+    # guards only this row, which anyone reading the table reads anyway.
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    share_token = models.CharField(max_length=64, null=True, blank=True, unique=True)  # noqa: DJ001
+    # What History shows and searches, taken from the request when the run is made
+    # (completions.search): the first user message, cut short, and the messages' text.
+    preview = models.CharField(max_length=200, blank=True)
+    prompt_text = models.TextField(blank=True)
+
     objects = RunQuerySet.as_manager()
 
     class Meta:
@@ -146,6 +167,11 @@ class Run(models.Model):
             models.Index(fields=["team", "model", "started_at"], name="run_team_model_time"),
             models.Index(fields=["user", "model", "started_at"], name="run_user_model_time"),
             models.Index(fields=["started_at"], name="run_time"),
+            models.Index(
+                fields=["team", "-started_at"],
+                condition=~models.Q(visibility="private"),
+                name="run_team_shared_recent",
+            ),
             models.Index(
                 fields=["lease_expires_at"],
                 condition=models.Q(status="running"),

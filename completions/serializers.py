@@ -1,5 +1,8 @@
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from accounts.sharing import Visibility
 
 from .models import Run
 from .validation import REASONING_EFFORTS
@@ -71,6 +74,15 @@ class RunResultSerializer(serializers.Serializer):
         }
 
 
+class RunTemplateSerializer(serializers.Serializer):
+    """The saved template version a run came from."""
+
+    id = serializers.UUIDField(source="template_id")
+    name = serializers.CharField(source="template.name")
+    version = serializers.IntegerField(source="number")
+    version_id = serializers.UUIDField(source="id")
+
+
 class RunListSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     status = serializers.CharField()
@@ -79,7 +91,19 @@ class RunListSerializer(serializers.Serializer):
     source = serializers.CharField()  # type: ignore[assignment]  # see RunResultSerializer
     stream = serializers.BooleanField()
     team = serializers.CharField(source="team_id")
+    user = serializers.CharField(source="user.username", help_text="Who ran it.")
+    visibility = serializers.ChoiceField(choices=Visibility.choices)
+    preview = serializers.CharField(help_text="The first user message, cut short.")
+    answer_preview = serializers.CharField(
+        allow_null=True, help_text="The answer's first 300 characters; null: tool calls only."
+    )
+    template = RunTemplateSerializer(
+        source="template_version", allow_null=True, help_text="null when not a template run."
+    )
     total_tokens = serializers.IntegerField(allow_null=True)
+    cost = serializers.DecimalField(
+        max_digits=14, decimal_places=6, allow_null=True, coerce_to_string=False
+    )
     latency_ms = serializers.IntegerField(allow_null=True)
     error_message = serializers.CharField()
     started_at = serializers.DateTimeField()
@@ -108,30 +132,58 @@ class RunQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Run.Status.choices, required=False)
     # The ignore: see RunResultSerializer.
     source = serializers.ChoiceField(choices=Run.Source.choices, required=False)  # type: ignore[assignment]
+    scope = serializers.ChoiceField(
+        choices=["mine", "team"],
+        required=False,
+        help_text="mine (default): your runs; team: runs shared with your teams.",
+    )
+    template = serializers.UUIDField(required=False, help_text="Runs of this template.")
+    q = serializers.CharField(required=False, help_text="Words in the prompt or the answer.")
     since = MomentField(required=False, help_text="ISO date or datetime (inclusive)")
     until = MomentField(required=False, help_text="ISO date or datetime (exclusive)")
     page = serializers.IntegerField(required=False, min_value=1)
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=200)
 
 
-class RunTemplateSerializer(serializers.Serializer):
-    """The saved template version a run came from."""
+class RunSharedSerializer(RunResultSerializer):
+    """A run read through its share link: the run, nothing about its team or author. Its
+    template only for whom may read it (context: access, a completions.access.RunAccess)."""
 
-    id = serializers.UUIDField(source="template_id")
-    name = serializers.CharField(source="template.name")
-    version = serializers.IntegerField(source="number")
-    version_id = serializers.UUIDField(source="id")
-
-
-class RunDetailSerializer(RunResultSerializer):
     request = serializers.JSONField()
-    response = serializers.JSONField()
-    team = serializers.CharField(source="team_id")
     stream = serializers.BooleanField()
     finished_at = serializers.DateTimeField(allow_null=True, help_text="null while running.")
-    template = RunTemplateSerializer(
-        source="template_version", allow_null=True, help_text="null when not a template run."
+    template = serializers.SerializerMethodField(help_text="null when not a template run.")
+
+    @extend_schema_field(RunTemplateSerializer(allow_null=True))
+    def get_template(self, run: Run) -> dict | None:
+        if not self.context["access"].template_readable:
+            return None
+        return dict(RunTemplateSerializer(run.template_version).data)
+
+
+class RunDetailSerializer(RunSharedSerializer):
+    """A run as its author and teammates read it (context: access and request)."""
+
+    response = serializers.JSONField()
+    team = serializers.CharField(source="team_id")
+    user = serializers.CharField(source="user.username", help_text="Who ran it.")
+    visibility = serializers.ChoiceField(choices=Visibility.choices)
+    share_url = serializers.SerializerMethodField(
+        help_text="While shared by link, the link (only for whom may share the run)."
     )
+
+    def get_share_url(self, run: Run) -> str | None:
+        if not (run.share_token and self.context["access"].can_share):
+            return None
+        path = reverse("run_shared", kwargs={"token": run.share_token})
+        return self.context["request"].build_absolute_uri(path)
+
+
+class RunShareSerializer(serializers.Serializer):
+    """PATCH /api/runs/{id}/: who sees the run (sharing by link makes its link); left out,
+    it stays as it is."""
+
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
 
 
 @extend_schema_field(

@@ -34,6 +34,7 @@ from .leases import run_finished_write, run_running_write
 from .models import Run
 from .providers import ProviderConfig, provider_for_model
 from .schemas import answer_check
+from .search import prompt_texts
 from .validation import stream_requested, validate_chat_request
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ def _run_new(
     run_id: UUID | None,
 ) -> Run:
     """The run's row, not yet saved."""
+    preview, prompt_text = prompt_texts(sent)
     return Run(
         id=run_id or uuid4(),
         template_version=template_version,
@@ -81,6 +83,8 @@ def _run_new(
         source=source,
         stream=bool(sent.get("stream")),
         request=sent,
+        preview=preview,
+        prompt_text=prompt_text,
     )
 
 

@@ -1,6 +1,6 @@
 """Who may do what with a dataset. Decided here once; views and APIs only ask.
 
-Visibility follows templates' rule, through prompts' own helper (TeamStanding.sees): private is
+Visibility follows templates' rule (accounts.sharing.TeamStanding.sees): private is
 its creator's alone, team is every member's; a removed member, creator or not, keeps nothing.
 Unlike a team template, a team dataset is edited by every member (its items, name and
 description: test cases are everyone's work). Changing its visibility or deleting it, which
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from prompts.access import team_standing
+from accounts.sharing import team_standing
 
-from .models import Dataset, Item, Visibility
+from .models import Dataset, Item
 
 
 @dataclass(frozen=True)
@@ -27,11 +27,10 @@ class DatasetAccess:
 def dataset_access(user, dataset: Dataset) -> DatasetAccess:
     standing = team_standing(user, team_id=dataset.team_id, author_id=dataset.created_by_id)
     can_view = standing.sees(dataset.visibility)
-    shared = dataset.visibility != Visibility.PRIVATE
     return DatasetAccess(
         can_view=can_view,
         can_edit=can_view,
-        can_manage=standing.is_author or (shared and standing.is_manager),
+        can_manage=standing.manages(dataset.visibility),
     )
 
 

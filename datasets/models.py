@@ -20,18 +20,19 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from prompts.models import Snapshot, seen_by_member
+from accounts.sharing import seen_by_member
+from prompts.models import Snapshot
 
 
 class Visibility(models.TextChoices):
-    # The values and their rule are prompts' (prompts.access.TeamStanding.sees).
+    # The values and their rule are templates' (accounts.sharing.TeamStanding.sees).
     PRIVATE = "private", "Private — only its creator"
     TEAM = "team", "Team — every member can view and edit"
 
 
 class DatasetQuerySet(models.QuerySet["Dataset"]):
     def visible_to(self, user) -> "DatasetQuerySet":
-        """What a user may list: prompts' private/team rule (prompts.models.seen_by_member)."""
+        """What a user may list: the private/team rule (accounts.sharing.seen_by_member)."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(seen_by_member(user))

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from accounts.sharing import team_standing
 from datasets.access import dataset_access
-from prompts.access import team_standing
 
 from .models import Experiment
 

@@ -1,4 +1,5 @@
 """Who may do what with a template. Decided here once; views and APIs only ask.
+The private/team/link rule itself is accounts.sharing's, which datasets and runs share.
 
 private: only the author. team: every member views and runs; the author and team
 owners/admins edit. link: as team, plus anyone with the link views it read-only (and, when
@@ -15,9 +16,9 @@ from dataclasses import dataclass
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from accounts.models import Membership, role_can_manage
+from accounts.sharing import team_standing
 
-from .models import PromptTemplate, Visibility
+from .models import PromptTemplate
 
 PROTECTED_LABELS = {"production"}
 
@@ -33,47 +34,13 @@ class TemplateAccess:
         return self.can_edit and (name not in PROTECTED_LABELS or self.is_manager)
 
 
-@dataclass(frozen=True)
-class TeamStanding:
-    """Where a user stands, now, towards something a team owns that one of them created."""
-
-    role: str | None  # None: not a member (or not logged in)
-    is_author: bool  # authorship counts only while the author is still a member
-
-    @property
-    def is_member(self) -> bool:
-        return self.role is not None
-
-    @property
-    def is_manager(self) -> bool:
-        return role_can_manage(self.role)
-
-    def sees(self, visibility: str) -> bool:
-        """The private/team rule: private is the author's alone; anything shared (team, link)
-        every member sees. (Datasets share it: datasets.access.)"""
-        return self.is_author or (visibility != Visibility.PRIVATE and self.is_member)
-
-
-def team_standing(user, *, team_id, author_id) -> TeamStanding:
-    """One query: the user's role in the team as it is now."""
-    role = None
-    if user.is_authenticated:
-        role = (
-            Membership.objects.filter(team_id=team_id, user=user)
-            .values_list("role", flat=True)
-            .first()
-        )
-    return TeamStanding(role=role, is_author=role is not None and author_id == user.pk)
-
-
 def template_access(user, template: PromptTemplate) -> TemplateAccess:
     standing = team_standing(user, team_id=template.team_id, author_id=template.created_by_id)
-    shared = template.visibility != Visibility.PRIVATE
-    can_view = standing.sees(template.visibility) or template.visibility == Visibility.LINK
+    can_view = standing.reads(template.visibility)
     return TemplateAccess(
         can_view=can_view,
         can_run=can_view and user.is_authenticated,
-        can_edit=standing.is_author or (shared and standing.is_manager),
+        can_edit=standing.manages(template.visibility),
         is_manager=standing.is_manager,
     )
 

@@ -5,24 +5,12 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 
+# The rule is accounts.sharing's; Visibility named here too for prompts' own modules.
+from accounts.sharing import Visibility as Visibility
+from accounts.sharing import seen_by_member
 from completions.variables import variables_in
-
-
-class Visibility(models.TextChoices):
-    PRIVATE = "private", "Private — only the author"
-    TEAM = "team", "Team — every member can view and run"
-    LINK = "link", "Link — anyone with the link can view"
-
-
-def seen_by_member(user) -> Q:
-    """The private/team rule of prompts.access.TeamStanding.sees as a filter, for lists: in
-    the teams the user is in now, their own and the non-private. For any model with `team`,
-    `created_by` and `visibility` (datasets share it)."""
-    mine_or_shared = Q(created_by=user) | ~Q(visibility=Visibility.PRIVATE)
-    return mine_or_shared & Q(team__memberships__user=user)
 
 
 class TemplateQuerySet(models.QuerySet):

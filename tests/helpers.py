@@ -19,6 +19,7 @@ from asgiref.sync import async_to_sync
 from rest_framework.test import APIClient
 
 from completions.models import Run
+from completions.search import prompt_texts
 from datasets.models import Dataset
 from prompts.models import PromptTemplate
 from tests.samples import PROMPT
@@ -169,16 +170,26 @@ def make_run(
     status="ok",
     latency=100,
     usage="reported",
+    messages=(),
+    content=None,
+    **fields,
 ):
-    """A finished run written straight to the database, for reports and history."""
+    """A finished run written straight to the database, for reports and history; with
+    `messages`, its request holds them (and History's preview and search text, as the
+    pipeline keeps them), `fields` any other column (source, visibility, …)."""
     prompt, completion = tokens if tokens else (None, None)
+    request = {"model": model, "messages": list(messages)} if messages else {}
+    preview, prompt_text = prompt_texts(request)
+    fields = {"source": "api", **fields}
     return Run.objects.create(
         user=user,
         team=team,
         provider="octopusx",
         model=model,
-        source="api",
-        request={},
+        request=request,
+        preview=preview,
+        prompt_text=prompt_text,
+        content=content,
         status=status,
         started_at=when,
         latency_ms=latency,
@@ -187,6 +198,7 @@ def make_run(
         completion_tokens=completion,
         total_tokens=None if prompt is None else prompt + completion,
         cost=None if cost is None else Decimal(cost),
+        **fields,
     )
 
 

@@ -17,7 +17,7 @@ MAY_IMPORT = {
     "completions": {"accounts", "budgets", "demo"},
     "prompts": {"accounts", "budgets", "completions"},
     "usage": {"accounts", "budgets", "completions"},
-    # Datasets share prompts' private/team rule (prompts.access) and read runs (completions).
+    # Datasets keep revisions as prompts' Snapshots and read runs (completions).
     "datasets": {"accounts", "completions", "prompts"},
     # Experiments run datasets' item revisions through prompts' templates as completions'
     # runs, within budgets' limits; their usage report asks usage's who-sees-which-runs.

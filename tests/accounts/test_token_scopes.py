@@ -44,6 +44,8 @@ EXPECTED = {
     ("api_completions", "POST"): RUN,
     ("api_runs", "GET"): RUN,
     ("api_run", "GET"): RUN,
+    ("api_run", "PATCH"): RUN,  # sharing a run needs no more than reading it
+    ("api_run_shared", "GET"): RUN,
     ("api_templates", "GET"): RUN,
     ("api_templates", "POST"): TEMPLATES,
     ("api_template", "GET"): RUN,

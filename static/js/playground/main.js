@@ -276,7 +276,7 @@ $("#code-close").onclick = () => $("#code-dialog").close();
 $("#code-copy").onclick = () => navigator.clipboard?.writeText(codeWhole);
 document.querySelectorAll("[data-lang]").forEach((tab) => { tab.onclick = () => { codeLang = tab.dataset.lang; paintCode(); }; });
 
-// Start: a run to reopen (?run=<id>) wins over the saved state.
+// Start: a run to reopen (?run=<id>, or ?shared=<link secret>) wins over the saved state.
 
 const saveDialog = setUpSaveDialog({
   config,
@@ -301,9 +301,11 @@ async function boot() {
       showProblems({ template: `Could not open that template: ${error.message}` });
     }
     window.history.replaceState(null, "", window.location.pathname);
-  } else if (runId) {
+  } else if (runId || params.get("shared")) {
+    // ?shared=<link secret>: a run someone shared by link, opened as the viewer's own draft.
+    const url = runId ? `/api/runs/${encodeURIComponent(runId)}/` : `/api/runs/shared/${encodeURIComponent(params.get("shared"))}/`;
     try {
-      const run = await apiGet(`/api/runs/${encodeURIComponent(runId)}/`);
+      const run = await apiGet(url);
       state = stateFromRequest(run.request, run.provider);
       draft.save(state);
     } catch (error) {
