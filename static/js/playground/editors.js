@@ -2,6 +2,8 @@
 // Each render function draws from the state and writes edits straight back into it;
 // `changed()` persists the state and refreshes whatever depends on it.
 
+import { schemaProblem, toolCallsProblem, toolProblem } from "./json_checks.js";
+import { jsonEditor } from "./json_editor.js";
 import { EXAMPLE_SCHEMA, EXAMPLE_TOOL, PARAMS, toolFromText, variableNames } from "./state.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
@@ -76,6 +78,7 @@ export function renderMessages(state, changed, { rerunFrom = null } = {}) {
     list.append(item);
     autoGrow(content);
     autoGrow(toolCalls);
+    jsonEditor(toolCalls, { problem: toolCallsProblem });
   });
 }
 
@@ -115,7 +118,8 @@ export function renderTools(state, changed) {
     const check = () => {
       try {
         const tool = toolFromText(area.value, index);
-        if (!tool?.function?.name) throw new Error("needs function.name");
+        const problem = toolProblem(tool);
+        if (problem) throw new Error(problem);
         error.textContent = "";
         $(".tool-name", item).textContent = tool.function.name;
       } catch (problem) {
@@ -132,6 +136,7 @@ export function renderTools(state, changed) {
     };
     list.append(item);
     autoGrow(area);
+    jsonEditor(area, { problem: toolProblem });
   });
   renderToolChoice(state, changed);
 }
@@ -171,8 +176,7 @@ export function renderFormat(state, changed) {
   const check = () => {
     if (!area.value.trim()) return void (error.textContent = "");
     try {
-      const schema = JSON.parse(area.value);
-      error.textContent = schema && typeof schema === "object" && !Array.isArray(schema) ? "" : "A schema must be a JSON object.";
+      error.textContent = schemaProblem(JSON.parse(area.value)) || "";
     } catch (problem) {
       error.textContent = `Not valid JSON: ${problem.message}`;
     }
@@ -187,6 +191,7 @@ export function renderFormat(state, changed) {
     changed();
   };
   autoGrow(area);
+  jsonEditor(area, { problem: schemaProblem });
 }
 
 // One row per {{variable}} used in the messages; redrawn only when the set of names changes,
