@@ -23,8 +23,12 @@ class RunResultSerializer(serializers.Serializer):
     model = serializers.CharField()
     # A field named like Field.source: the stubs see a clash that DRF's metaclass avoids.
     source = serializers.CharField()  # type: ignore[assignment]
-    message = serializers.SerializerMethodField()
+    message = serializers.SerializerMethodField(help_text="The first choice's message.")
     finish_reason = serializers.CharField()
+    choices = serializers.SerializerMethodField(
+        help_text="Every choice (several with n > 1): index, message, finish_reason, and "
+        "logprobs (null unless asked for with logprobs: true)."
+    )
     usage = serializers.SerializerMethodField()
     schema = serializers.SerializerMethodField(help_text="Structured-output check, when asked for.")
     cost = serializers.DecimalField(
@@ -45,6 +49,22 @@ class RunResultSerializer(serializers.Serializer):
         if run.tool_calls:
             message["tool_calls"] = run.tool_calls
         return message
+
+    def get_choices(self, run: Run) -> list[dict]:
+        response = run.response if isinstance(run.response, dict) else {}
+        choices = response.get("choices")
+        if not isinstance(choices, list):
+            return []
+        return [
+            {
+                "index": choice.get("index", number),
+                "message": choice.get("message"),
+                "finish_reason": choice.get("finish_reason"),
+                "logprobs": choice.get("logprobs"),
+            }
+            for number, choice in enumerate(choices)
+            if isinstance(choice, dict)
+        ]
 
     def get_usage(self, run: Run) -> dict:
         return UsageSerializer(
