@@ -1,5 +1,9 @@
+from django.conf import settings
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from budgets.pricing import price_for
 
 from .models import Run
 from .validation import REASONING_EFFORTS
@@ -208,10 +212,47 @@ class CompletionRequestSerializer(serializers.Serializer):
     )
 
 
+def _price(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=12, decimal_places=6, allow_null=True, coerce_to_string=False, **kwargs
+    )
+
+
+class ModelInfoSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    owned_by = serializers.CharField(allow_blank=True)
+    context_window = serializers.IntegerField(
+        allow_null=True, help_text="In tokens, when the provider's model list gives it."
+    )
+    input_per_million = _price(help_text="The price in force now; null when none is set.")
+    output_per_million = _price(help_text="The price in force now; null when none is set.")
+    currency = serializers.CharField(help_text="USAGE_CURRENCY, which prices are in.")
+
+
 class ModelGroupSerializer(serializers.Serializer):
     provider = serializers.CharField(source="provider.slug")
     provider_name = serializers.CharField(source="provider.name")
     is_demo = serializers.BooleanField(source="provider.is_demo")
-    models = serializers.ListField(child=serializers.DictField())
+    models = serializers.SerializerMethodField()
     error = serializers.CharField()
     stale = serializers.BooleanField(help_text="True when showing the last good list.")
+
+    @extend_schema_field(ModelInfoSerializer(many=True))
+    def get_models(self, group) -> list:
+        """Each model with what the picker shows beside it: its price (the admin's Model
+        prices, in force now) and context window, where known."""
+        now = timezone.now()
+        rows = []
+        for model in group.models:
+            price = price_for(provider=group.provider.slug, model=model["id"], at=now)
+            rows.append(
+                {
+                    "id": model["id"],
+                    "owned_by": model.get("owned_by", ""),
+                    "context_window": model.get("context_window"),
+                    "input_per_million": price.input_per_million if price else None,
+                    "output_per_million": price.output_per_million if price else None,
+                    "currency": settings.USAGE_CURRENCY,
+                }
+            )
+        return list(ModelInfoSerializer(rows, many=True).data)
