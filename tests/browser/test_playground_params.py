@@ -68,3 +68,84 @@ def test_schema_editor_flags_bad_json_and_brackets_match(playground):
     expect(page.locator("#schema-error")).to_have_text("")
     expect(page.locator("#schema-editor .cm-lintRange-error")).to_have_count(0)
     assert json.loads(page.locator("#schema-text").input_value()) == {}
+
+
+def ask(page, question="Tell me about tides"):
+    page.get_by_label("Message content").first.fill(question)
+    page.get_by_role("button", name="Run").click()
+    expect(page.locator("#response-status")).to_have_text("done")
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_n_choices_show_side_by_side(playground, upstream, stream):
+    page = playground
+    page.get_by_label("Stream").set_checked(stream)
+    page.get_by_label("Choices (n)").fill("3")
+    ask(page)
+    assert upstream.requests[-1].body["n"] == 3
+    choices = page.locator("#response-choices .pg-choice")
+    expect(choices).to_have_count(3)
+    expect(choices.nth(2)).to_contain_text("Choice 3")
+    expect(choices.nth(2)).to_contain_text("Tell me about tides")
+    expect(page.locator("#response-content")).to_be_hidden()
+    boxes = [choices.nth(i).bounding_box() for i in range(3)]
+    assert boxes[0]["y"] == boxes[1]["y"] == boxes[2]["y"]  # one row
+    assert boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"]
+    if stream:
+        screenshots(page, "playground-n-choices")
+        page.set_viewport_size({"width": 390, "height": 844})
+        stacked = [choices.nth(i).bounding_box() for i in range(3)]
+        assert stacked[0]["y"] < stacked[1]["y"] < stacked[2]["y"]  # a column on a phone
+
+
+def test_logprobs_show_alternatives_on_hover(playground, upstream):
+    page = playground
+    expect(page.get_by_label("Top logprobs")).to_be_disabled()
+    page.get_by_label("Logprobs", exact=True).check()
+    page.get_by_label("Top logprobs").fill("3")
+    ask(page)
+    sent = upstream.requests[-1].body
+    assert sent["logprobs"] is True and sent["top_logprobs"] == 3
+    tokens = page.locator("#response-choices .pg-token")
+    expect(tokens.first).to_be_visible()
+    assert tokens.count() > 10
+    tokens.nth(2).hover()
+    tip = page.get_by_role("tooltip")
+    expect(tip).to_be_visible()
+    expect(tip.locator("li")).to_have_count(3)
+    expect(tip).to_contain_text("%")
+    expect(tip.locator("li").first).to_contain_text(tokens.nth(2).inner_text().strip())
+    screenshots(page, "playground-logprobs")
+    page.mouse.move(0, 0)
+    expect(tip).to_be_hidden()
+    # The raw view is the plain answer; off again, the answer is Markdown as before.
+    page.get_by_label("Logprobs", exact=True).uncheck()
+    expect(page.get_by_label("Top logprobs")).to_be_disabled()
+    ask(page)
+    assert "logprobs" not in upstream.requests[-1].body
+    assert "top_logprobs" not in upstream.requests[-1].body
+    expect(page.locator("#response-content")).to_be_visible()
+    expect(page.locator("#response-choices")).to_be_hidden()
+
+
+def test_model_picker_shows_prices_and_context_window_where_known(page, alice, upstream):
+    from decimal import Decimal
+
+    from budgets.models import ModelPrice
+
+    ModelPrice.objects.create(
+        provider="octopusx",
+        model="octo-demo-small",
+        input_per_million=Decimal("1.25"),
+        output_per_million=Decimal("5"),
+    )
+    upstream.model_details = {"octo-demo-small": {"context_length": 32768}}
+    log_in(page, "alice")
+    page.goto("/playground/")
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
+    page.get_by_label("Model", exact=True).select_option(label="octo-demo-small")
+    details = page.locator("#model-details")
+    expect(details).to_have_text("$1.25 in · $5.00 out per 1M tokens · 32,768-token context")
+    screenshots(page, "playground-model-prices")
+    page.get_by_label("Model", exact=True).select_option(label="octo-demo-large")
+    expect(details).to_have_text("")

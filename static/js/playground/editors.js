@@ -94,9 +94,13 @@ export function renderParams(state, changed) {
     input.value = state.params[name] ?? "";
     input.oninput = () => { state.params[name] = input.value; changed(); };
   }
-  const stream = $('[data-param="stream"]');
-  stream.checked = Boolean(state.params.stream);
-  stream.onchange = () => { state.params.stream = stream.checked; changed(); };
+  const topLogprobs = $('[data-param="top_logprobs"]');
+  for (const name of ["stream", "logprobs"]) {
+    const box = $(`[data-param="${name}"]`);
+    box.checked = Boolean(state.params[name]);
+    box.onchange = () => { state.params[name] = box.checked; topLogprobs.disabled = !state.params.logprobs; changed(); };
+  }
+  topLogprobs.disabled = !state.params.logprobs; // top_logprobs needs logprobs
 }
 
 function toolName(text) {

@@ -4,6 +4,7 @@ import { chatModeSaved, cutLosesText, regenerateCut, saveChatMode } from "./chat
 import { codeFor } from "./code.js";
 import { addExampleTool, addMessage, renderFormat, renderMessages as drawMessages, renderParams, renderSystem, renderTools, renderVariables } from "./editors.js";
 import { setUpLayout, wide } from "./layout.js";
+import { modelDetails } from "./model_info.js";
 import { ResponsePanel } from "./response.js";
 import { RequestProblem, buildRequest, draftOf, emptyState, requestWithValues, stateFromRequest, variableNames, variableValues } from "./state.js";
 import { apiGet, runCompletion } from "./stream.js";
@@ -66,6 +67,7 @@ async function loadModels() {
     for (const model of group.models) {
       const option = new Option(model.id, `${group.provider}::${model.id}`);
       option.dataset.search = `${model.id} ${group.provider_name}`.toLowerCase();
+      option.dataset.details = modelDetails(model);
       optgroup.append(option);
     }
     select.append(optgroup);
@@ -77,8 +79,13 @@ async function loadModels() {
   selectModel();
   select.onchange = () => {
     [state.provider, state.model] = select.value.split("::");
+    showModelDetails();
     changed();
   };
+}
+
+function showModelDetails() {
+  $("#model-details").textContent = $("#model").selectedOptions[0]?.dataset.details || "";
 }
 
 function selectModel() {
@@ -94,6 +101,7 @@ function selectModel() {
     select.value = option.value;
   }
   [state.provider, state.model] = select.value.split("::");
+  showModelDetails();
   changed();
 }
 
