@@ -149,3 +149,24 @@ def test_model_picker_shows_prices_and_context_window_where_known(page, alice, u
     screenshots(page, "playground-model-prices")
     page.get_by_label("Model", exact=True).select_option(label="octo-demo-large")
     expect(details).to_have_text("")
+
+
+def test_the_servers_objection_to_a_tool_shows_in_its_editor_until_edited(playground, upstream):
+    page = playground
+    page.get_by_label("Message content").first.fill("Weather?")
+    page.get_by_role("button", name="+ Add tool").click()
+    tool = page.locator("#tools li").first
+    editor = tool.get_by_label("Tool definition (JSON)")
+    expect(editor).to_have_attribute("contenteditable", "true")
+    bad = {"type": "function", "function": {"name": "f", "parameters": {"type": "nonsense"}}}
+    editor.fill(json.dumps(bad))
+    expect(tool.locator("[data-error]")).to_have_text("")  # fine as far as the page can tell
+    page.get_by_role("button", name="Run").click()
+    expect(tool.locator("[data-error]")).to_contain_text("tools[0].function.parameters")
+    expect(tool.locator(".cm-lintRange-error")).to_have_count(1)
+    expect(tool.locator(".cm-lint-marker-error")).to_be_visible()
+    assert [r for r in upstream.requests if r.path.endswith("/chat/completions")] == []
+    bad["function"]["parameters"]["type"] = "object"
+    editor.fill(json.dumps(bad))
+    expect(tool.locator(".cm-lintRange-error")).to_have_count(0)
+    expect(tool.locator("[data-error]")).to_have_text("")

@@ -9,6 +9,7 @@
 
 const views = new WeakMap(); // textarea -> EditorView
 const problems = new WeakMap(); // textarea -> (value) => message | null
+const serverSaid = new WeakMap(); // textarea -> what the server refused in it, until edited
 let library = null;
 let syncing = false; // the textarea changed the editor: nothing to write back
 let writing = false; // the editor changed the textarea: nothing to read back
@@ -54,14 +55,15 @@ function takeLabel(textarea, cm) {
 function lintSource(cm, textarea) {
   const parseErrors = cm.jsonParseLinter();
   return (view) => {
+    const firstLine = (message) => ({ from: 0, to: view.state.doc.line(1).to, severity: "error", message });
+    const said = serverSaid.has(textarea) ? [firstLine(serverSaid.get(textarea))] : [];
     const text = view.state.doc.toString();
-    if (!text.trim()) return []; // empty is "not given", not an error
+    if (!text.trim()) return said; // empty is "not given", not an error
     const found = parseErrors(view);
     const problem = problems.get(textarea);
-    if (found.length || !problem) return found;
+    if (found.length || !problem) return [...found, ...said];
     const message = problem(JSON.parse(text));
-    if (!message) return [];
-    return [{ from: 0, to: view.state.doc.line(1).to, severity: "error", message }];
+    return [...(message ? [firstLine(message)] : []), ...said];
   };
 }
 
@@ -93,6 +95,7 @@ function mount(cm, textarea) {
         cm.keymap.of([...cm.closeBracketsKeymap, ...cm.defaultKeymap, ...cm.historyKeymap, cm.indentWithTab]),
         cm.EditorView.updateListener.of((update) => {
           if (!update.docChanged || syncing) return;
+          serverSaid.delete(textarea);
           textarea.value = update.state.doc.toString();
           writing = true;
           try {
@@ -147,4 +150,28 @@ export function jsonEditor(textarea, { problem = null } = {}) {
     return;
   }
   shown.observe(textarea);
+}
+
+// The boxes the server's field errors point into (tools[1].function.parameters, say).
+const PLACES = [
+  [/^tools\[(\d+)\]/, (match) => document.querySelectorAll("#tools li textarea")[Number(match[1])]],
+  [/^response_format\.json_schema\.schema/, () => document.querySelector("#schema-text")],
+];
+
+// Show a 400's field errors in the JSON boxes they are about, on their first line and under
+// the box, until the box is edited. `errors`: {field: [messages]}, as the API answers.
+export function markProblems(errors) {
+  for (const [field, messages] of Object.entries(errors)) {
+    for (const [pattern, find] of PLACES) {
+      const match = field.match(pattern);
+      const textarea = match && find(match);
+      if (!textarea) continue;
+      const message = `${field}: ${[].concat(messages).join(" ")}`;
+      serverSaid.set(textarea, message);
+      const slot = textarea.closest("li, #schema-editor")?.querySelector("[data-error], #schema-error");
+      if (slot) slot.textContent = message;
+      const view = views.get(textarea);
+      if (view) load().then((cm) => cm.forceLinting(view));
+    }
+  }
 }

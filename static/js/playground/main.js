@@ -3,6 +3,7 @@
 import { chatModeSaved, cutLosesText, regenerateCut, saveChatMode } from "./chat.js";
 import { codeFor } from "./code.js";
 import { addExampleTool, addMessage, renderFormat, renderMessages as drawMessages, renderParams, renderSystem, renderTools, renderVariables } from "./editors.js";
+import { markProblems } from "./json_editor.js";
 import { setUpLayout, wide } from "./layout.js";
 import { modelDetails } from "./model_info.js";
 import { ResponsePanel } from "./response.js";
@@ -131,6 +132,7 @@ function showProblems(errors) {
   }
   box.replaceChildren(...general.map((line) => Object.assign(document.createElement("p"), { textContent: line })));
   box.hidden = !general.length;
+  markProblems(errors); // and inline, in the JSON box each is about
 }
 
 function setRunning(on) {
