@@ -118,6 +118,12 @@ def test_logprobs_show_alternatives_on_hover(playground, upstream):
     screenshots(page, "playground-logprobs")
     page.mouse.move(0, 0)
     expect(tip).to_be_hidden()
+    # From the keyboard: one tab stop, the arrow keys walk the tokens.
+    tokens.first.focus()
+    page.keyboard.press("ArrowRight")
+    expect(tokens.nth(1)).to_be_focused()
+    expect(tip).to_be_visible()
+    expect(tip).to_contain_text(tokens.nth(1).inner_text().strip())
     # The raw view is the plain answer; off again, the answer is Markdown as before.
     page.get_by_label("Logprobs", exact=True).uncheck()
     expect(page.get_by_label("Top logprobs")).to_be_disabled()

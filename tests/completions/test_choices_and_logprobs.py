@@ -4,6 +4,7 @@ alternatives, streamed or not, and logged on the run."""
 
 import pytest
 
+from accounts.services import token_create
 from completions.models import Run
 from tests.helpers import chat, post, sse_events
 
@@ -72,3 +73,17 @@ def test_logprobs_without_top_logprobs_have_no_alternatives(api, alice, upstream
     answer = post(api(alice), chat(logprobs=True)).json()
     tokens = answer["choices"][0]["logprobs"]["content"]
     assert tokens and all(token["top_logprobs"] == [] for token in tokens)
+
+
+def test_v1_passes_choices_and_logprobs_through(alice, upstream, client):
+    _, secret = token_create(user=alice, name="sdk")
+    response = client.post(
+        "/v1/chat/completions",
+        chat(n=2, logprobs=True, top_logprobs=2),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
+    assert response.status_code == 200, response.content
+    choices = response.json()["choices"]
+    assert [choice["index"] for choice in choices] == [0, 1]
+    assert all(len(t["top_logprobs"]) == 2 for t in choices[1]["logprobs"]["content"])

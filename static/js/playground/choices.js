@@ -29,6 +29,19 @@ export class ChoicesView {
     box.addEventListener("focusin", show);
     box.addEventListener("pointerout", () => { this.tip.hidden = true; });
     box.addEventListener("focusout", () => { this.tip.hidden = true; });
+    // One tab stop per answer, not per token: the arrow keys move between its tokens.
+    box.addEventListener("keydown", (event) => {
+      const token = event.target.closest?.(".pg-token");
+      const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+      if (!token || !step) return;
+      const tokens = [...token.parentElement.children];
+      const next = tokens[tokens.indexOf(token) + step];
+      if (!next) return;
+      event.preventDefault();
+      token.tabIndex = -1;
+      next.tabIndex = 0;
+      next.focus();
+    });
     this.clear();
   }
 
@@ -92,10 +105,11 @@ export class ChoicesView {
   body(choice) {
     if (choice.tokens.length) {
       const text = element("div", "pg-tokens");
+      text.setAttribute("aria-label", "Answer token by token: arrow keys move, each says its probability");
       choice.tokens.forEach((token, position) => {
         const span = element("span", "pg-token", String(token.token ?? ""));
         span.dataset.position = position;
-        span.tabIndex = 0;
+        span.tabIndex = position ? -1 : 0;
         // Less likely tokens stand out more (a CSSOM style, which the CSP allows).
         const unlikely = 1 - Math.min(1, Math.exp(Number(token.logprob) || 0));
         span.style.backgroundColor = `rgba(255, 170, 0, ${(unlikely * 0.45).toFixed(3)})`;
