@@ -176,3 +176,21 @@ def test_the_servers_objection_to_a_tool_shows_in_its_editor_until_edited(playgr
     editor.fill(json.dumps(bad))
     expect(tool.locator(".cm-lintRange-error")).to_have_count(0)
     expect(tool.locator("[data-error]")).to_have_text("")
+
+
+def test_tool_calls_editor_checks_calls_and_tab_leaves_it(playground):
+    page = playground
+    page.get_by_label("Message content").first.fill("Hi")
+    page.get_by_role("button", name="+ Add message").click()
+    assistant = page.locator('#messages li[data-role="assistant"]')
+    assistant.get_by_role("button", name="+ Tool calls").click()
+    editor = assistant.get_by_label("Tool calls (JSON array)")
+    expect(editor).to_have_attribute("contenteditable", "true")
+    expect(editor).to_be_focused()
+    editor.fill('[{"id": "c1", "type": "function", "function": {"name": "f"}}]')
+    expect(assistant.locator(".cm-lintRange-error")).to_have_count(1)
+    editor.fill('[{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]')
+    expect(assistant.locator(".cm-lintRange-error")).to_have_count(0)
+    screenshots(page, "playground-tool-calls-editor")
+    editor.press("Tab")
+    expect(editor).not_to_be_focused()

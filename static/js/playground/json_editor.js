@@ -92,7 +92,8 @@ function mount(cm, textarea) {
         cm.placeholder(textarea.placeholder || ""),
         cm.EditorView.lineWrapping,
         cm.EditorView.contentAttributes.of(attributes),
-        cm.keymap.of([...cm.closeBracketsKeymap, ...cm.defaultKeymap, ...cm.historyKeymap, cm.indentWithTab]),
+        // No Tab binding: Tab leaves the editor, as from the textarea (Enter indents JSON).
+        cm.keymap.of([...cm.closeBracketsKeymap, ...cm.defaultKeymap, ...cm.historyKeymap]),
         cm.EditorView.updateListener.of((update) => {
           if (!update.docChanged || syncing) return;
           serverSaid.delete(textarea);
