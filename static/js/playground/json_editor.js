@@ -10,6 +10,7 @@
 const views = new WeakMap(); // textarea -> EditorView
 const problems = new WeakMap(); // textarea -> (value) => message | null
 const serverSaid = new WeakMap(); // textarea -> what the server refused in it, until edited
+const relint = new WeakSet(); // textareas whose editor must check again though unchanged
 let library = null;
 let syncing = false; // the textarea changed the editor: nothing to write back
 let writing = false; // the editor changed the textarea: nothing to read back
@@ -67,6 +68,28 @@ function lintSource(cm, textarea) {
   };
 }
 
+// Typing over a selection is done here, not by the browser: across highlighted spans Chrome
+// would keep their colours in new style="" attributes, which the Content-Security-Policy
+// refuses (and reports), though CodeMirror redraws the line anyway.
+function replaceSelection(event, view) {
+  if (event.inputType !== "insertText" || typeof event.data !== "string") return false;
+  if (view.composing || !event.cancelable) return false;
+  // The range the browser is about to replace: CodeMirror's own selection may lag behind a
+  // selection just made in the page.
+  const [range] = event.getTargetRanges();
+  if (!range || range.collapsed) return false;
+  const from = view.posAtDOM(range.startContainer, range.startOffset);
+  const to = view.posAtDOM(range.endContainer, range.endOffset);
+  event.preventDefault();
+  view.dispatch({
+    changes: { from, to, insert: event.data },
+    selection: { anchor: from + event.data.length },
+    scrollIntoView: true,
+    userEvent: "input.type",
+  });
+  return true;
+}
+
 function mount(cm, textarea) {
   if (views.has(textarea) || !textarea.isConnected) return;
   const focused = document.activeElement === textarea;
@@ -88,10 +111,11 @@ function mount(cm, textarea) {
         cm.syntaxHighlighting(cm.defaultHighlightStyle, { fallback: true }),
         cm.json(),
         cm.lintGutter(),
-        cm.linter(lintSource(cm, textarea), { delay: 200 }),
+        cm.linter(lintSource(cm, textarea), { delay: 200, needsRefresh: () => relint.delete(textarea) }),
         cm.placeholder(textarea.placeholder || ""),
         cm.EditorView.lineWrapping,
         cm.EditorView.contentAttributes.of(attributes),
+        cm.EditorView.domEventHandlers({ beforeinput: replaceSelection }),
         // No Tab binding: Tab leaves the editor, as from the textarea (Enter indents JSON).
         cm.keymap.of([...cm.closeBracketsKeymap, ...cm.defaultKeymap, ...cm.historyKeymap]),
         cm.EditorView.updateListener.of((update) => {
@@ -114,7 +138,7 @@ function mount(cm, textarea) {
   // Out of sight and out of the tab order, but not display:none: a script (or test) that
   // took hold of the textarea before the editor came can still type into it, and the editor
   // follows; callers that focus the box get the editor.
-  textarea.classList.add("visually-hidden");
+  textarea.classList.add("json-editor-source");
   textarea.tabIndex = -1;
   textarea.setAttribute("aria-hidden", "true");
   textarea.addEventListener("input", () => { if (!writing) sync(textarea); });
@@ -171,8 +195,8 @@ export function markProblems(errors) {
       serverSaid.set(textarea, message);
       const slot = textarea.closest("li, #schema-editor")?.querySelector("[data-error], #schema-error");
       if (slot) slot.textContent = message;
-      const view = views.get(textarea);
-      if (view) load().then((cm) => cm.forceLinting(view));
+      relint.add(textarea);
+      views.get(textarea)?.dispatch({}); // a transaction, for needsRefresh to see
     }
   }
 }
