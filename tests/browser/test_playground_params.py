@@ -208,3 +208,19 @@ def test_tool_calls_editor_checks_calls_and_tab_leaves_it(playground):
     screenshots(page, "playground-tool-calls-editor")
     editor.press("Tab")
     expect(editor).not_to_be_focused()
+
+
+def test_without_codemirror_the_plain_textarea_still_works(page, alice, upstream):
+    page.route("**/codemirror*.js", lambda route: route.abort())
+    log_in(page, "alice")
+    page.goto("/playground/")
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
+    page.get_by_label("Message content").first.fill("Weather in Lisbon?")
+    page.get_by_role("button", name="+ Add tool").click()
+    area = page.locator("#tools li textarea")
+    expect(area).to_be_visible()
+    area.fill('{"type": "function", "function": {"name": "lookup"}}')
+    expect(page.locator("#tools .tool-name")).to_have_text("lookup")
+    page.get_by_role("button", name="Run").click()
+    expect(page.locator("#response-tools")).to_contain_text("Tool call: lookup")
+    assert page.locator(".cm-editor").count() == 0
