@@ -12,6 +12,7 @@ class _Choice:
     tool_calls: dict[int, dict] = field(default_factory=dict)
     finish_reason: str | None = None
     saw_content: bool = False
+    logprobs: list[dict] | None = None  # the tokens' logprobs, when the stream carried them
 
     def message(self) -> dict:
         message: dict = {
@@ -60,6 +61,11 @@ class StreamAccumulator:
             if isinstance(delta.get("refusal"), str):
                 choice.refusal.append(delta["refusal"])
                 relay["refusal"] = delta["refusal"]
+            logprobs = raw.get("logprobs")
+            tokens = logprobs.get("content") if isinstance(logprobs, dict) else None
+            if isinstance(tokens, list) and tokens:
+                choice.logprobs = (choice.logprobs or []) + tokens
+                relay["logprobs"] = tokens
             if delta.get("tool_calls"):
                 relay["tool_calls"] = [self._add_tool_call(choice, c) for c in delta["tool_calls"]]
             if raw.get("finish_reason"):
@@ -105,6 +111,7 @@ class StreamAccumulator:
                     "index": index,
                     "message": choice.message(),
                     "finish_reason": choice.finish_reason,
+                    "logprobs": None if choice.logprobs is None else {"content": choice.logprobs},
                 }
                 for index, choice in sorted(self.choices.items())
             ],

@@ -108,12 +108,25 @@ def models_for(provider: ProviderConfig) -> ModelList:
             failure = error.message
             cache.set(_cache_key(provider, "failed"), failure, FAILED_LIST_SECONDS)
         else:
-            models = [{"id": m["id"], "owned_by": m.get("owned_by", "")} for m in listed]
+            models = [
+                {"id": m["id"], "owned_by": m.get("owned_by", ""), "context_window": _window(m)}
+                for m in listed
+            ]
             cache.set(_cache_key(provider, "fresh"), models, settings.MODELS_CACHE_SECONDS)
             cache.set(_cache_key(provider, "last-good"), models, None)
             return ModelList(provider, models)
     last_good = cache.get(_cache_key(provider, "last-good")) or []
     return ModelList(provider, last_good, error=failure, stale=bool(last_good))
+
+
+def _window(listed: dict) -> int | None:
+    """The model's context window in tokens, when its provider lists one: OpenAI's /models
+    does not; OpenRouter-style providers say `context_length`, others `context_window`."""
+    for key in ("context_window", "context_length"):
+        value = listed.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return None
 
 
 def models_all() -> list[ModelList]:

@@ -1,8 +1,11 @@
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.sharing import Visibility
+from budgets.pricing import price_for
 
 from .models import Run
 from .validation import REASONING_EFFORTS
@@ -26,8 +29,12 @@ class RunResultSerializer(serializers.Serializer):
     model = serializers.CharField()
     # A field named like Field.source: the stubs see a clash that DRF's metaclass avoids.
     source = serializers.CharField()  # type: ignore[assignment]
-    message = serializers.SerializerMethodField()
+    message = serializers.SerializerMethodField(help_text="The first choice's message.")
     finish_reason = serializers.CharField()
+    choices = serializers.SerializerMethodField(
+        help_text="Every choice (several with n > 1): index, message, finish_reason, and "
+        "logprobs (null unless asked for with logprobs: true)."
+    )
     usage = serializers.SerializerMethodField()
     schema = serializers.SerializerMethodField(help_text="Structured-output check, when asked for.")
     cost = serializers.DecimalField(
@@ -48,6 +55,22 @@ class RunResultSerializer(serializers.Serializer):
         if run.tool_calls:
             message["tool_calls"] = run.tool_calls
         return message
+
+    def get_choices(self, run: Run) -> list[dict]:
+        response = run.response if isinstance(run.response, dict) else {}
+        choices = response.get("choices")
+        if not isinstance(choices, list):
+            return []
+        return [
+            {
+                "index": choice.get("index", number),
+                "message": choice.get("message"),
+                "finish_reason": choice.get("finish_reason"),
+                "logprobs": choice.get("logprobs"),
+            }
+            for number, choice in enumerate(choices)
+            if isinstance(choice, dict)
+        ]
 
     def get_usage(self, run: Run) -> dict:
         return UsageSerializer(
@@ -248,10 +271,47 @@ class CompletionRequestSerializer(serializers.Serializer):
     )
 
 
+def _price(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=12, decimal_places=6, allow_null=True, coerce_to_string=False, **kwargs
+    )
+
+
+class ModelInfoSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    owned_by = serializers.CharField(allow_blank=True)
+    context_window = serializers.IntegerField(
+        allow_null=True, help_text="In tokens, when the provider's model list gives it."
+    )
+    input_per_million = _price(help_text="The price in force now; null when none is set.")
+    output_per_million = _price(help_text="The price in force now; null when none is set.")
+    currency = serializers.CharField(help_text="USAGE_CURRENCY, which prices are in.")
+
+
 class ModelGroupSerializer(serializers.Serializer):
     provider = serializers.CharField(source="provider.slug")
     provider_name = serializers.CharField(source="provider.name")
     is_demo = serializers.BooleanField(source="provider.is_demo")
-    models = serializers.ListField(child=serializers.DictField())
+    models = serializers.SerializerMethodField()
     error = serializers.CharField()
     stale = serializers.BooleanField(help_text="True when showing the last good list.")
+
+    @extend_schema_field(ModelInfoSerializer(many=True))
+    def get_models(self, group) -> list:
+        """Each model with what the picker shows beside it: its price (the admin's Model
+        prices, in force now) and context window, where known."""
+        now = timezone.now()
+        rows = []
+        for model in group.models:
+            price = price_for(provider=group.provider.slug, model=model["id"], at=now)
+            rows.append(
+                {
+                    "id": model["id"],
+                    "owned_by": model.get("owned_by", ""),
+                    "context_window": model.get("context_window"),
+                    "input_per_million": price.input_per_million if price else None,
+                    "output_per_million": price.output_per_million if price else None,
+                    "currency": settings.USAGE_CURRENCY,
+                }
+            )
+        return list(ModelInfoSerializer(rows, many=True).data)

@@ -54,6 +54,9 @@ class FakeUpstream:
         self.port = port
         self.api_key = api_key
         self.models = list(models or DEFAULT_MODELS)
+        # Extra fields some providers list per model (e.g. {"context_length": 8192}): none by
+        # default, as OpenAI lists none; tests set them.
+        self.model_details: dict[str, dict] = {}
         self.chunk_delay = self._initial_chunk_delay = chunk_delay
         self.first_token_delay = self._initial_first_token_delay = first_token_delay
         # Seconds before every chat completion's status line, streamed or not: a slow model.
@@ -119,6 +122,7 @@ class FakeUpstream:
             self._script.clear()
             self.requests.clear()
             self.completed = self.client_disconnects = self.connections = 0
+        self.model_details = {}
         self.chunk_delay = self._initial_chunk_delay
         self.first_token_delay = self._initial_first_token_delay
 
@@ -167,6 +171,7 @@ class FakeUpstream:
                     "object": "model",
                     "created": MODELS_CREATED,
                     "owned_by": "octoplay-demo",
+                    **self.model_details.get(model, {}),
                 }
                 for model in self.models
             ],

@@ -122,6 +122,7 @@ class _Handler(BaseHTTPRequestHandler):
         answer = answer_for(body, behaviour.reply)
         completion_id = "chatcmpl-" + secrets.token_hex(12)
         n = body.get("n", 1)
+        top_logprobs = (body.get("top_logprobs") or 0) if body.get("logprobs") else None
         if body.get("stream"):
             asked = bool((body.get("stream_options") or {}).get("include_usage"))
             chunks = stream_chunks(
@@ -130,11 +131,17 @@ class _Handler(BaseHTTPRequestHandler):
                 answer,
                 n,
                 with_usage=asked and not behaviour.omit_usage,
+                top_logprobs=top_logprobs,
             )
             self._stream(chunks, behaviour)
         else:
             completion = completion_body(
-                completion_id, body["model"], answer, n, with_usage=not behaviour.omit_usage
+                completion_id,
+                body["model"],
+                answer,
+                n,
+                with_usage=not behaviour.omit_usage,
+                top_logprobs=top_logprobs,
             )
             self._send_json(200, completion, behaviour.headers)
             self.upstream.count("completed")

@@ -28,6 +28,11 @@ def validate_chat_request(body: Any, models: list[str]) -> dict:
         _require(isinstance(message, dict) and "role" in message, "messages", "objects with a role")
     n = body.get("n", 1)
     _require(type(n) is int and 1 <= n <= 128, "n", "an integer from 1 to 128")
+    _require(isinstance(body.get("logprobs", False), bool), "logprobs", "a boolean")
+    if body.get("top_logprobs") is not None:
+        top = body["top_logprobs"]
+        _require(type(top) is int and 0 <= top <= 20, "top_logprobs", "an integer from 0 to 20")
+        _require(body.get("logprobs") is True, "logprobs", "true when top_logprobs is given")
     for name in ("max_tokens", "max_completion_tokens"):
         if body.get(name) is not None:
             _require(type(body[name]) is int and body[name] >= 1, name, "a positive integer")

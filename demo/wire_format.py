@@ -5,6 +5,7 @@ import time
 from typing import Any
 
 from demo.answers import Answer, pieces
+from demo.logprobs import token_logprobs
 
 SYSTEM_FINGERPRINT = "fp_demo"
 
@@ -19,8 +20,15 @@ def usage_of(answer: Answer, n: int) -> dict:
 
 
 def completion_body(
-    completion_id: str, model: str, answer: Answer, n: int, *, with_usage: bool
+    completion_id: str,
+    model: str,
+    answer: Answer,
+    n: int,
+    *,
+    with_usage: bool,
+    top_logprobs: int | None = None,
 ) -> dict:
+    """`top_logprobs`: None when logprobs were not asked for, else how many alternatives."""
     message: dict = {"role": "assistant", "content": answer.content, "refusal": None}
     if answer.tool_calls:
         message["tool_calls"] = answer.tool_calls
@@ -34,7 +42,7 @@ def completion_body(
             {
                 "index": index,
                 "message": message,
-                "logprobs": None,
+                "logprobs": _logprobs(pieces(answer.content or ""), top_logprobs),
                 "finish_reason": answer.finish_reason,
             }
             for index in range(n)
@@ -45,8 +53,20 @@ def completion_body(
     return body
 
 
+def _logprobs(tokens: list[str], top: int | None) -> dict | None:
+    if top is None:
+        return None
+    return {"content": token_logprobs(tokens, top), "refusal": None}
+
+
 def stream_chunks(
-    completion_id: str, model: str, answer: Answer, n: int, *, with_usage: bool
+    completion_id: str,
+    model: str,
+    answer: Answer,
+    n: int,
+    *,
+    with_usage: bool,
+    top_logprobs: int | None = None,
 ) -> list[dict]:
     """The chunks of a streamed answer, as OpenAI sends them: per choice, a role chunk, the
     content word by word (or each tool call's header then its arguments in fragments), a
@@ -71,9 +91,20 @@ def stream_chunks(
             [{"index": index, "delta": delta, "logprobs": None, "finish_reason": finish_reason}]
         )
 
+    # Each content piece carries its own token's logprobs, as OpenAI streams them.
+    tokens = _logprobs(pieces(answer.content or ""), top_logprobs)
     chunks = []
     for index in range(n):
-        chunks += [choice_chunk(index, delta) for delta in _deltas(answer)]
+        position = 0
+        for delta in _deltas(answer):
+            event = choice_chunk(index, delta)
+            if tokens is not None and delta.get("content"):
+                event["choices"][0]["logprobs"] = {
+                    "content": tokens["content"][position : position + 1],
+                    "refusal": None,
+                }
+                position += 1
+            chunks.append(event)
         chunks.append(choice_chunk(index, {}, answer.finish_reason))
     if with_usage:
         chunks.append(chunk([], usage_of(answer, n)))

@@ -32,6 +32,10 @@ TEMPLATE_PARAMS = {
     "presence_penalty",
     "frequency_penalty",
     "reasoning_effort",
+    "max_completion_tokens",
+    "n",
+    "logprobs",
+    "top_logprobs",
 }
 RUN_OVERRIDES = TEMPLATE_PARAMS | {"model", "stream"}
 LATEST = "latest"

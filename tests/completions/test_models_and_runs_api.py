@@ -27,7 +27,14 @@ def test_last_good_list_and_a_clear_error_when_provider_is_down(api, alice, sett
     with FakeUpstream(models=["short-lived"]) as provider:
         settings.OCTOPUSX_BASE_URL = provider.base_url
         assert api(alice).get("/api/models/").json()[0]["models"] == [
-            {"id": "short-lived", "owned_by": "octoplay-demo"}
+            {
+                "id": "short-lived",
+                "owned_by": "octoplay-demo",
+                "context_window": None,
+                "input_per_million": None,
+                "output_per_million": None,
+                "currency": "USD",
+            }
         ]
     group = api(alice).get("/api/models/").json()[0]  # the provider is gone now
     assert "Could not connect" in group["error"]

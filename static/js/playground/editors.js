@@ -3,6 +3,8 @@
 // `changed()` persists the state and refreshes whatever depends on it.
 
 import { renderImages } from "./images.js";
+import { schemaProblem, toolCallsProblem, toolProblem } from "./json_checks.js";
+import { jsonEditor } from "./json_editor.js";
 import { EXAMPLE_SCHEMA, EXAMPLE_TOOL, PARAMS, toolFromText, variableNames } from "./state.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
@@ -79,6 +81,7 @@ export function renderMessages(state, changed, { rerunFrom = null, images = null
     list.append(item);
     autoGrow(content);
     autoGrow(toolCalls);
+    jsonEditor(toolCalls, { problem: toolCallsProblem });
   });
 }
 
@@ -94,9 +97,13 @@ export function renderParams(state, changed) {
     input.value = state.params[name] ?? "";
     input.oninput = () => { state.params[name] = input.value; changed(); };
   }
-  const stream = $('[data-param="stream"]');
-  stream.checked = Boolean(state.params.stream);
-  stream.onchange = () => { state.params.stream = stream.checked; changed(); };
+  const topLogprobs = $('[data-param="top_logprobs"]');
+  for (const name of ["stream", "logprobs"]) {
+    const box = $(`[data-param="${name}"]`);
+    box.checked = Boolean(state.params[name]);
+    box.onchange = () => { state.params[name] = box.checked; topLogprobs.disabled = !state.params.logprobs; changed(); };
+  }
+  topLogprobs.disabled = !state.params.logprobs; // top_logprobs needs logprobs
 }
 
 function toolName(text) {
@@ -118,7 +125,8 @@ export function renderTools(state, changed) {
     const check = () => {
       try {
         const tool = toolFromText(area.value, index);
-        if (!tool?.function?.name) throw new Error("needs function.name");
+        const problem = toolProblem(tool);
+        if (problem) throw new Error(problem);
         error.textContent = "";
         $(".tool-name", item).textContent = tool.function.name;
       } catch (problem) {
@@ -135,6 +143,7 @@ export function renderTools(state, changed) {
     };
     list.append(item);
     autoGrow(area);
+    jsonEditor(area, { problem: toolProblem });
   });
   renderToolChoice(state, changed);
 }
@@ -174,8 +183,7 @@ export function renderFormat(state, changed) {
   const check = () => {
     if (!area.value.trim()) return void (error.textContent = "");
     try {
-      const schema = JSON.parse(area.value);
-      error.textContent = schema && typeof schema === "object" && !Array.isArray(schema) ? "" : "A schema must be a JSON object.";
+      error.textContent = schemaProblem(JSON.parse(area.value)) || "";
     } catch (problem) {
       error.textContent = `Not valid JSON: ${problem.message}`;
     }
@@ -190,6 +198,7 @@ export function renderFormat(state, changed) {
     changed();
   };
   autoGrow(area);
+  jsonEditor(area, { problem: schemaProblem });
 }
 
 // One row per {{variable}} used in the messages; redrawn only when the set of names changes,

@@ -4,8 +4,10 @@ import { chatModeSaved, cutLosesText, regenerateCut, saveChatMode } from "./chat
 import { codeFor } from "./code.js";
 import { setUpCompare } from "./compare/compare.js";
 import { addExampleTool, addMessage, renderFormat, renderMessages as drawMessages, renderParams, renderSystem, renderTools, renderVariables } from "./editors.js";
+import { markProblems } from "./json_editor.js";
 import { setUpLayout, wide } from "./layout.js";
 import { briefImages } from "./images.js";
+import { modelDetails } from "./model_info.js";
 import { chooseModel, fillModelPicker } from "./models.js";
 import { ResponsePanel } from "./response.js";
 import { RequestProblem, buildRequest, draftOf, emptyState, requestWithValues, stateFromRequest, variableNames, variableValues } from "./state.js";
@@ -61,7 +63,7 @@ async function loadModels() {
     groups = [];
   }
   providerCount = groups.length;
-  fillModelPicker(select, groups);
+  fillModelPicker(select, groups, modelDetails);
   const notes = groups.filter((group) => group.error).map((group) => `${group.provider_name}: ${group.error}${group.stale ? " (showing the last list that worked)" : ""}`);
   status.textContent = notes.join(" · ");
   const total = groups.reduce((sum, g) => sum + g.models.length, 0);
@@ -69,14 +71,20 @@ async function loadModels() {
   selectModel();
   select.onchange = () => {
     [state.provider, state.model] = select.value.split("::");
+    showModelDetails();
     changed();
   };
+}
+
+function showModelDetails() {
+  $("#model-details").textContent = $("#model").selectedOptions[0]?.dataset.details || "";
 }
 
 function selectModel() {
   const select = $("#model");
   if (!select.options.length || select.options[0].value === "") return;
   [state.provider, state.model] = chooseModel(select, state);
+  showModelDetails();
   changed();
 }
 
@@ -106,6 +114,7 @@ function showProblems(errors) {
   }
   box.replaceChildren(...general.map((line) => Object.assign(document.createElement("p"), { textContent: line })));
   box.hidden = !general.length;
+  markProblems(errors); // and inline, in the JSON box each is about
 }
 
 function setRunning(on) {

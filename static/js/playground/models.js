@@ -1,7 +1,8 @@
 // A model picker (the toolbar's, each compare pane's): GET /api/models/'s groups as options
 // grouped by provider, valued "provider::model", and choosing the model a state names.
+// `details(model)`, if given, is what the picker says about a chosen model (model_info.js).
 
-export function fillModelPicker(select, groups) {
+export function fillModelPicker(select, groups, details = null) {
   select.replaceChildren();
   for (const group of groups) {
     const optgroup = document.createElement("optgroup");
@@ -9,6 +10,7 @@ export function fillModelPicker(select, groups) {
     for (const model of group.models) {
       const option = new Option(model.id, `${group.provider}::${model.id}`);
       option.dataset.search = `${model.id} ${group.provider_name}`.toLowerCase();
+      if (details) option.dataset.details = details(model);
       optgroup.append(option);
     }
     select.append(optgroup);

@@ -2,6 +2,7 @@
 // Markdown or raw text, JSON pretty-printed with its schema check, tool calls, usage, timings.
 // While a run is in flight it shows a spinner and the time so far, and keeps the answer in view.
 
+import { ChoicesView } from "./choices.js";
 import { Follower } from "./follow.js";
 import { renderMarkdown } from "./markdown.js";
 import { stoppedRun } from "./stream.js";
@@ -13,6 +14,7 @@ export class ResponsePanel {
     this.view = "pretty";
     this.follower = new Follower($("#response"), wide);
     this.generation = 0; // which run the panel shows: a late answer about an older one is dropped
+    this.choices = new ChoicesView($("#response-choices")); // n > 1, logprobs
     this.reset();
     document.querySelectorAll("[data-view]").forEach((button) => {
       button.onclick = () => {
@@ -31,6 +33,7 @@ export class ResponsePanel {
     this.runId = null;
     this.jsonExpected = false;
     this.pending = false;
+    this.choices.clear();
   }
 
   start({ jsonExpected }) {
@@ -100,7 +103,8 @@ export class ResponsePanel {
   }
 
   delta(data) {
-    if (data.index !== 0 && data.index !== undefined) return; // the panel shows the first choice
+    this.choices.delta(data);
+    if (data.index !== 0 && data.index !== undefined) return this.schedulePaint(); // ChoicesView's
     if (data.content) this.content += data.content;
     for (const call of data.tool_calls || []) {
       const current = this.toolCalls.get(call.index) || { id: "", type: "function", function: { name: "", arguments: "" } };
@@ -124,6 +128,7 @@ export class ResponsePanel {
     this.runId = summary.run_id;
     this.content = summary.message?.content ?? this.content;
     this.toolCalls = new Map((summary.message?.tool_calls || []).map((call, i) => [i, call]));
+    this.choices.finish(summary);
     const status = summary.status;
     this.setStatus(status === "ok" ? "done" : status, status === "ok" ? "ok" : status === "cancelled" ? "warn" : "danger");
     if (summary.error && status !== "cancelled") this.showError(summary.error.message);
@@ -178,6 +183,8 @@ export class ResponsePanel {
         renderMarkdown(pretty, this.content);
       }
     }
+    this.choices.paint(this.view === "pretty" && json === null);
+    if (!this.choices.box.hidden) pretty.hidden = true; // it shows the answer instead
     this.paintToolCalls();
     this.follower.keep();
   }

@@ -7,8 +7,8 @@ import { contentWithImages, imagesOf, withoutUploads } from "./images.js";
 // (base.js), so whoever uses this browser next starts from an empty playground.
 const DRAFT_PREFIX = "octoplay:playground:";
 const UNOWNED_DRAFT = "octoplay:playground:v1"; // before drafts had owners: shown to nobody
-export const PARAMS = ["temperature", "top_p", "max_tokens", "seed", "presence_penalty", "frequency_penalty"];
-const INTEGER_PARAMS = new Set(["max_tokens", "seed"]);
+export const PARAMS = ["temperature", "top_p", "max_tokens", "max_completion_tokens", "seed", "presence_penalty", "frequency_penalty", "n", "top_logprobs"];
+const INTEGER_PARAMS = new Set(["max_tokens", "max_completion_tokens", "seed", "n", "top_logprobs"]);
 
 export function emptyState() {
   return {
@@ -148,6 +148,7 @@ export function buildRequest(state) {
   });
   for (const name of PARAMS) {
     const raw = state.params[name];
+    if (name === "top_logprobs" && !state.params.logprobs) continue; // it needs logprobs
     if (raw === undefined || raw === null || String(raw).trim() === "") continue;
     const value = Number(raw);
     if (Number.isNaN(value)) throw new RequestProblem(name, `${name} must be a number.`);
@@ -156,6 +157,7 @@ export function buildRequest(state) {
   const stops = (state.params.stop || "").split("\n").filter((line) => line !== "");
   if (stops.length) body.stop = stops;
   if (state.params.reasoning_effort) body.reasoning_effort = state.params.reasoning_effort;
+  if (state.params.logprobs) body.logprobs = true;
   if (state.tools.length) {
     body.tools = state.tools.map((text, index) => toolFromText(text, index));
     body.tool_choice = state.toolChoice.startsWith("fn:")
@@ -199,6 +201,7 @@ export function stateFromRequest(request, provider = "") {
   state.params.stop = Array.isArray(request.stop) ? request.stop.join("\n") : request.stop || "";
   state.params.stream = Boolean(request.stream);
   state.params.reasoning_effort = request.reasoning_effort || "";
+  state.params.logprobs = request.logprobs === true;
   state.tools = (request.tools || []).map((tool) => JSON.stringify(tool, null, 2));
   const choice = request.tool_choice;
   state.toolChoice = choice && typeof choice === "object" ? `fn:${choice.function?.name}` : choice || "auto";
