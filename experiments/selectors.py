@@ -1,16 +1,19 @@
-"""Reads: experiments a user may see, progress, the results grid and the summary per variant."""
+"""Reads: experiments a user may see, progress, the results grid (filtered and sorted by item)
+and the summary per variant."""
 
 from collections import defaultdict
 from decimal import Decimal
 from statistics import quantiles
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Avg, Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
 from datasets.models import Dataset
+from prompts.diff import text_diff
 
 from .models import Cell, Experiment, Variant
 
@@ -63,21 +66,62 @@ def experiment_progress(experiment: Experiment) -> dict[str, Any]:
 
 
 def _cells(experiment: Experiment) -> QuerySet[Cell]:
-    return experiment.cells.select_related("run", "item_revision", "variant")
+    return experiment.cells.select_related("run", "item_revision", "variant", "review__reviewed_by")
+
+
+# How the grid may be ordered: by the item's place, its slowest answer first, its fewest
+# passing cells first, or its lowest human score first (unreviewed items last).
+SORTS = {
+    "position": (F("position").asc(),),
+    "latency": (F("slowest").desc(nulls_last=True), F("position").asc()),
+    "passed": (F("passes").asc(), F("position").asc()),
+    "score": (F("score").asc(nulls_last=True), F("position").asc()),
+}
+DISAGREEMENTS = ("verdicts", "answers")
+
+
+def _items(experiment: Experiment) -> QuerySet[Any]:
+    """One row per item (position) with what the grid filters and sorts it by, in SQL, so a
+    page of a large experiment reads only that page's cells."""
+    failed = Q(passed=False) | Q(status=Cell.Status.FAILED)
+    return (
+        experiment.cells.order_by()
+        .values("position")
+        .annotate(
+            passes=Count("pk", filter=Q(passed=True)),
+            fails=Count("pk", filter=failed),
+            answers=Count("run__content", distinct=True),
+            slowest=Max("run__latency_ms"),
+            score=Avg("review__score"),
+        )
+    )
 
 
 def results_page(
-    experiment: Experiment, *, page: int, page_size: int, failures_only: bool = False
+    experiment: Experiment,
+    *,
+    page: int,
+    page_size: int,
+    failures_only: bool = False,
+    disagree: str = "",
+    sort: str = "position",
 ) -> tuple[Page[Any], list[dict[str, Any]]]:
-    """One page of the grid: items (by their place) with their cells, per variant. With
-    failures_only, the items where some cell failed or did not pass."""
-    cells = experiment.cells.all()
+    """One page of the grid: items with their cells, per variant. With failures_only, the
+    items where some cell failed or did not pass; with disagree="verdicts", those whose cells
+    both passed and failed, "answers", those whose cells answered differently; sorted by one
+    of SORTS."""
+    items = _items(experiment)
     if failures_only:
-        cells = cells.filter(Q(status=Cell.Status.FAILED) | Q(passed=False))
-    positions = cells.order_by("position").values_list("position", flat=True).distinct()
+        items = items.filter(fails__gt=0)
+    if disagree == "verdicts":
+        items = items.filter(passes__gt=0, fails__gt=0)
+    elif disagree == "answers":
+        items = items.filter(answers__gt=1)
+    positions = items.order_by(*SORTS[sort]).values_list("position", flat=True)
     found = Paginator(positions, page_size).page(page)
+    order = list(found.object_list)
     rows: dict[int, dict[str, Any]] = {}
-    for cell in _cells(experiment).filter(position__in=list(found.object_list)):
+    for cell in _cells(experiment).filter(position__in=order):
         row = rows.setdefault(
             cell.position,
             {
@@ -89,7 +133,7 @@ def results_page(
             },
         )
         row["cells"].append(cell)
-    return found, [rows[p] for p in sorted(rows)]
+    return found, [rows[p] for p in order if p in rows]
 
 
 def _percentile(values: list[int], q: int) -> float | None:
@@ -108,6 +152,7 @@ def experiment_summary(experiment: Experiment) -> list[dict[str, Any]]:
     stats: dict[int, dict[str, Any]] = defaultdict(
         lambda: {"cells": 0, "done": 0, "failed": 0, "latencies": [], "tokens": 0, "cost": []}
     )
+    scores = _human_scores(experiment)
     verdicts: dict[int, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
     for cell in experiment.cells.select_related("run").order_by():
         s = stats[cell.variant_id]
@@ -125,7 +170,27 @@ def experiment_summary(experiment: Experiment) -> list[dict[str, Any]]:
         if cell.status == Cell.Status.FAILED:
             for spec in experiment.evaluators:
                 verdicts[cell.variant_id][spec["name"]].append(False)
-    return [_variant_summary(v, stats[pk], verdicts[pk]) for pk, v in variants.items()]
+    return [
+        {**_variant_summary(v, stats[pk], verdicts[pk]), **scores.get(pk, NO_REVIEWS)}
+        for pk, v in variants.items()
+    ]
+
+
+NO_REVIEWS = {"human_score_mean": None, "reviews": 0}
+
+
+def _human_scores(experiment: Experiment) -> dict[int, dict[str, Any]]:
+    """Per variant: the mean of people's 1-5 scores (None before any) and how many."""
+    rows = (
+        experiment.cells.filter(review__score__isnull=False)
+        .order_by()
+        .values("variant_id")
+        .annotate(mean=Avg("review__score"), n=Count("pk"))
+    )
+    return {
+        row["variant_id"]: {"human_score_mean": round(row["mean"], 2), "reviews": row["n"]}
+        for row in rows
+    }
 
 
 def _variant_summary(
@@ -143,4 +208,41 @@ def _variant_summary(
         "latency_p95_ms": _percentile(s["latencies"], 95),
         "tokens": s["tokens"],
         "cost": None if None in costs else str(sum(costs, Decimal(0))),
+    }
+
+
+def version_best_pass_rate(version: Any, dataset_id: Any) -> float | None:
+    """The best pass rate (cells passed / cells judged, failed cells counting as not passing)
+    of any finished experiment that ran `version` on the dataset: the evidence a protected
+    label's policy asks for (prompts.policy)."""
+    judged = Q(cells__passed__isnull=False) | Q(cells__status=Cell.Status.FAILED)
+    variants = (
+        Variant.objects.filter(
+            template_version=version,
+            experiment__dataset_id=dataset_id,
+            experiment__status=Experiment.Status.DONE,
+        )
+        .annotate(
+            passes=Count("cells", filter=Q(cells__passed=True)),
+            judged=Count("cells", filter=judged),
+        )
+        .filter(judged__gt=0)
+    )
+    rates = [v.passes / v.judged for v in variants]
+    return round(max(rates), 4) if rates else None
+
+
+def cells_diff(experiment: Experiment, a: Any, b: Any) -> dict[str, Any]:
+    """Two cells' answers compared line by line and word by word (prompts.diff.text_diff);
+    ValidationError naming a cell that is not this experiment's."""
+    cells = {cell.pk: cell for cell in _cells(experiment).filter(pk__in=[a, b])}
+    for field, cell_id in (("a", a), ("b", b)):
+        if cell_id not in cells:
+            raise ValidationError({field: ["No such cell in this experiment."]})
+    old, new = cells[a], cells[b]
+    answers = [cell.run.content if cell.run else "" for cell in (old, new)]
+    return {
+        "a": {"id": old.pk, "position": old.position, "variant": old.variant.position},
+        "b": {"id": new.pk, "position": new.position, "variant": new.variant.position},
+        **text_diff(answers[0] or "", answers[1] or ""),
     }

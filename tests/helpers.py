@@ -122,6 +122,26 @@ def create_dataset(api, user, team, name="Questions", visibility="team", items=(
     return dataset
 
 
+def experiment_finished(user, dataset, variants, name="Baseline", evaluators=None):
+    """An experiment created, started and run to its end here (the worker's work, in this
+    thread), judged by a case-insensitive `contains` of the expected answer unless told."""
+    from experiments.cells import cells_run_here
+    from experiments.services import experiment_create, experiment_start
+
+    experiment = experiment_create(
+        user=user,
+        dataset=dataset,
+        name=name,
+        variants=variants,
+        evaluators=evaluators or [{"kind": "contains", "ignore_case": True}],
+    )
+    experiment_start(user=user, experiment=experiment)
+    cells_run_here()
+    experiment.refresh_from_db()
+    assert experiment.status == "done"
+    return experiment
+
+
 def make_run(
     user,
     team,

@@ -4,7 +4,8 @@ three questions whose expected answers the fake upstream's replies can be checke
 import pytest
 
 from experiments.services import experiment_create
-from tests.helpers import create_dataset, create_template
+from tests.helpers import create_dataset, create_template, experiment_finished
+from tests.samples import PROMPT
 
 QUESTIONS = [
     {"variables": {"topic": "tides"}, "expected": "tides"},
@@ -36,4 +37,33 @@ def draft(alice, dataset, template):
             {"template_id": template.pk, "model": "octo-demo-large", "params": {"max_tokens": 50}},
         ],
         evaluators=[{"kind": "contains", "ignore_case": True}],
+    )
+
+
+# The demo upstream echoes the question; three words (max_tokens) cut it before the topic, so
+# a variant that truncates fails every `contains` its full twin passes.
+TRUNCATED = {"max_tokens": 3}
+
+
+@pytest.fixture
+def two_versions(api, alice, template):
+    """The template with a second version that truncates its answers (v2: worse)."""
+    body = {**PROMPT, "params": TRUNCATED, "commit_message": "Shorter"}
+    saved = api(alice).post(f"/api/templates/{template.pk}/versions/", body, format="json")
+    assert saved.status_code == 201, saved.json()
+    return template
+
+
+@pytest.fixture
+def mixed(alice, dataset, two_versions):
+    """A finished experiment whose variants disagree: v1 passes tides and octopuses, v2
+    (truncated) fails everything; neither passes volcanoes."""
+    return experiment_finished(
+        alice,
+        dataset,
+        [
+            {"template_id": two_versions.pk, "version": 1},
+            {"template_id": two_versions.pk, "version": 2},
+        ],
+        name="Mixed",
     )
