@@ -1,6 +1,9 @@
 // An experiment's page: polls the progress API (no reload), shows the summary and the results
-// grid, filters to failures, cancels. Model output is untrusted: it reaches the page only as
-// textContent (JSON pretty-printed as text), never as HTML.
+// grid, filters it (failures, disagreeing variants) and sorts it on the server, cancels.
+// Reviewing and diffing cells: experiment-review.js. Model output is untrusted: it reaches
+// the page only as textContent (JSON pretty-printed as text), never as HTML.
+
+import { gridDrawn, reviewBusy, reviewNode, reviewStart } from "./experiment-review.js";
 
 const section = document.getElementById("progress");
 const urls = section.dataset;
@@ -9,6 +12,8 @@ const numbers = document.getElementById("ex-numbers");
 const statusBadge = document.getElementById("ex-status");
 const cancelButton = document.getElementById("ex-cancel");
 const failuresOnly = document.getElementById("ex-failures");
+const disagree = document.getElementById("ex-disagree");
+const sortBy = document.getElementById("ex-sort");
 const grid = document.querySelector("#ex-grid tbody");
 const summary = document.querySelector("#ex-summary tbody");
 const pageLabel = document.getElementById("ex-page");
@@ -76,7 +81,8 @@ function showSummary(data) {
   summary.replaceChildren(...data.variants.map((v) => {
     const row = el("tr");
     const rates = Object.entries(v.pass_rates).map(([name, rate]) => `${name}: ${Math.round(rate * 100)}%`).join(", ");
-    for (const text of [v.name, v.done, v.errors, rates || "—", `${v.latency_p50_ms ?? "—"} / ${v.latency_p95_ms ?? "—"}`, v.tokens, v.cost ?? "unknown"]) {
+    const human = v.human_score_mean === null || v.human_score_mean === undefined ? "—" : `${v.human_score_mean} / 5 (${v.reviews})`;
+    for (const text of [v.name, v.done, v.errors, rates || "—", human, `${v.latency_p50_ms ?? "—"} / ${v.latency_p95_ms ?? "—"}`, v.tokens, v.cost ?? "unknown"]) {
       row.append(el("td", String(text)));
     }
     return row;
@@ -86,6 +92,7 @@ function showSummary(data) {
 function cellNode(cell) {
   const td = el("td", undefined, cell.status === "failed" || cell.passed === false ? "ex-cell-failed" : cell.passed ? "ex-cell-passed" : "");
   td.dataset.status = cell.status;
+  td.dataset.variant = cell.variant;
   if (cell.status === "pending" || cell.status === "running" || cell.status === "cancelled") {
     td.append(el("span", cell.status, "muted"));
     return td;
@@ -99,10 +106,13 @@ function cellNode(cell) {
   }
   if (cell.latency_ms !== null) verdicts.append(el("span", `${cell.latency_ms} ms`, "muted"));
   td.append(verdicts);
+  td.dataset.cellId = cell.id;
+  td.append(reviewNode(cell));
   return td;
 }
 
 function showGrid(data) {
+  const hadFocus = grid.contains(document.activeElement);
   pages = data.pages;
   pageLabel.textContent = `Page ${data.page} of ${data.pages} · ${data.count} items`;
   grid.replaceChildren(...data.results.map((row) => {
@@ -115,16 +125,20 @@ function showGrid(data) {
     for (const cell of row.cells) tr.append(cellNode(cell));
     return tr;
   }));
+  gridDrawn(hadFocus);
 }
 
 async function refreshGrid() {
-  const query = new URLSearchParams({ page, failures: failuresOnly.checked ? "true" : "false" });
+  if (reviewBusy()) return;  // a comment is being written: the next poll redraws
+  const query = new URLSearchParams({
+    page, failures: failuresOnly.checked ? "true" : "false", disagree: disagree.value, sort: sortBy.value,
+  });
   try {
     showGrid(await api(`${urls.resultsUrl}?${query}`));
   } catch (error) {
     if (page > 1) { page = 1; return refreshGrid(); }  // a filter left fewer pages
     grid.replaceChildren();
-    pageLabel.textContent = failuresOnly.checked ? "No failures." : error.message;
+    pageLabel.textContent = failuresOnly.checked || disagree.value ? "No items match." : error.message;
   }
 }
 
@@ -146,7 +160,17 @@ async function poll() {
   if (running) setTimeout(poll, POLL_MS);
 }
 
-failuresOnly.addEventListener("change", () => { page = 1; refreshGrid(); });
+for (const control of [failuresOnly, disagree, sortBy]) {
+  control.addEventListener("change", () => { page = 1; refreshGrid(); });
+}
+reviewStart({
+  grid,
+  status: document.getElementById("ex-review-status"),
+  diff: document.getElementById("ex-diff"),
+  reviewUrl: urls.reviewUrl,
+  diffUrl: urls.diffUrl,
+  canReview: urls.canReview === "true",
+});
 document.getElementById("ex-prev").addEventListener("click", () => { if (page > 1) { page -= 1; refreshGrid(); } });
 document.getElementById("ex-next").addEventListener("click", () => { if (page < pages) { page += 1; refreshGrid(); } });
 if (cancelButton) {
