@@ -110,6 +110,21 @@ def create_template(api, user, team, name="Explainer", visibility="team", **extr
     return PromptTemplate.objects.get(pk=response.json()["id"])
 
 
+# The demo upstream echoes the question; three words (max_tokens) cut it before the topic, so
+# a version that truncates fails every `contains` its full twin passes.
+TRUNCATED = {"max_tokens": 3}
+
+
+def create_two_versions(api, user, team):
+    """The "Explainer" template with a second version that truncates its answers (v2:
+    worse than v1 at naming the topic)."""
+    template = create_template(api, user, team)
+    body = {**PROMPT, "params": TRUNCATED, "commit_message": "Shorter"}
+    saved = api(user).post(f"/api/templates/{template.pk}/versions/", body, format="json")
+    assert saved.status_code == 201, saved.json()
+    return template
+
+
 def create_dataset(api, user, team, name="Questions", visibility="team", items=()):
     """A dataset made through the API, with `items` (contents) added one by one."""
     body = {"name": name, "team_id": str(team.pk), "visibility": visibility}

@@ -108,6 +108,7 @@ async function save(td, change) {
   try {
     const { review } = await send(settings.reviewUrl.replace(NO_CELL, id), "PUT", body);
     reviews.set(id, review);
+    settings.grid.dispatchEvent(new CustomEvent("ex:reviewed", { bubbles: true }));
     const box = (cellNamed(id) || td).querySelector(".ex-review");
     if (box) fillReview(box, review);
     say(review ? `Saved: ${review.score ? `${review.score}/5` : "no score"}${review.comment ? ", with a comment" : ""}.` : "Review cleared.");

@@ -81,7 +81,7 @@ function showSummary(data) {
   summary.replaceChildren(...data.variants.map((v) => {
     const row = el("tr");
     const rates = Object.entries(v.pass_rates).map(([name, rate]) => `${name}: ${Math.round(rate * 100)}%`).join(", ");
-    const human = v.human_score_mean === null || v.human_score_mean === undefined ? "—" : `${v.human_score_mean} / 5 (${v.reviews})`;
+    const human = v.human_score_mean === null || v.human_score_mean === undefined ? "—" : `${v.human_score_mean.toFixed(1)} / 5 (${v.reviews})`;
     for (const text of [v.name, v.done, v.errors, rates || "—", human, `${v.latency_p50_ms ?? "—"} / ${v.latency_p95_ms ?? "—"}`, v.tokens, v.cost ?? "unknown"]) {
       row.append(el("td", String(text)));
     }
@@ -163,6 +163,8 @@ async function poll() {
 for (const control of [failuresOnly, disagree, sortBy]) {
   control.addEventListener("change", () => { page = 1; refreshGrid(); });
 }
+// A review changes the summary's human scores: read it again.
+grid.addEventListener("ex:reviewed", () => api(urls.summaryUrl).then(showSummary).catch(() => {}));
 reviewStart({
   grid,
   status: document.getElementById("ex-review-status"),

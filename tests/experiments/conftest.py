@@ -4,8 +4,12 @@ three questions whose expected answers the fake upstream's replies can be checke
 import pytest
 
 from experiments.services import experiment_create
-from tests.helpers import create_dataset, create_template, experiment_finished
-from tests.samples import PROMPT
+from tests.helpers import (
+    create_dataset,
+    create_template,
+    create_two_versions,
+    experiment_finished,
+)
 
 QUESTIONS = [
     {"variables": {"topic": "tides"}, "expected": "tides"},
@@ -40,18 +44,10 @@ def draft(alice, dataset, template):
     )
 
 
-# The demo upstream echoes the question; three words (max_tokens) cut it before the topic, so
-# a variant that truncates fails every `contains` its full twin passes.
-TRUNCATED = {"max_tokens": 3}
-
-
 @pytest.fixture
-def two_versions(api, alice, template):
+def two_versions(api, alice, acme):
     """The template with a second version that truncates its answers (v2: worse)."""
-    body = {**PROMPT, "params": TRUNCATED, "commit_message": "Shorter"}
-    saved = api(alice).post(f"/api/templates/{template.pk}/versions/", body, format="json")
-    assert saved.status_code == 201, saved.json()
-    return template
+    return create_two_versions(api, alice, acme)
 
 
 @pytest.fixture

@@ -72,11 +72,11 @@ def test_a_variant_of_a_many_variant_experiment_is_chosen_by_position(api, alice
 
 
 def test_compare_refuses_other_datasets_and_unreadable_experiments(
-    api, alice, charlie, acme, globex, baseline, template
+    api, alice, charlie, acme, globex, baseline, two_versions
 ):
     other = create_dataset(api, alice, acme, name="Other", items=[{"variables": {"topic": "x"}}])
     elsewhere = experiment_create(
-        user=alice, dataset=other, name="Elsewhere", variants=only(template, 1)
+        user=alice, dataset=other, name="Elsewhere", variants=only(two_versions, 1)
     )
     refused = compare(api(alice), baseline, elsewhere)
     assert refused.status_code == 400 and "same dataset" in refused.json()["detail"]

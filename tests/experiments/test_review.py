@@ -7,7 +7,7 @@ import pytest
 from accounts.models import Membership, Scope
 from accounts.services import member_remove, token_create
 from experiments.models import CellReview
-from experiments.services import experiment_start
+from experiments.services import experiment_create, experiment_start
 from tests.helpers import token_client
 
 pytestmark = pytest.mark.django_db
@@ -69,9 +69,16 @@ def test_outsiders_and_removed_members_cannot_review(api, alice, bob, charlie, a
     assert not CellReview.objects.exists()
 
 
-def test_a_cell_of_another_experiment_is_not_found(api, alice, mixed, draft):
-    other = first_cells(mixed)[0]
-    response = api(alice).put(review_url(draft, other), {"score": 3}, format="json")
+@pytest.fixture
+def other(alice, dataset, two_versions):
+    """A second, draft experiment of the same template."""
+    variants = [{"template_id": two_versions.pk}]
+    return experiment_create(user=alice, dataset=dataset, name="Other", variants=variants)
+
+
+def test_a_cell_of_another_experiment_is_not_found(api, alice, mixed, other):
+    cell = first_cells(mixed)[0]
+    response = api(alice).put(review_url(other, cell), {"score": 3}, format="json")
     assert response.status_code == 404
 
 
@@ -110,7 +117,7 @@ def test_the_grid_filters_and_sorts_on_the_server(api, alice, mixed):
         assert response.status_code == 400 and set(bad) <= set(response.json()["errors"])
 
 
-def test_two_answers_are_diffed_word_by_word_and_line_by_line(api, alice, mixed, draft):
+def test_two_answers_are_diffed_word_by_word_and_line_by_line(api, alice, mixed, other):
     full, cut = first_cells(mixed)
     client = api(alice)
     diff = client.get(f"/api/experiments/{mixed.pk}/diff/", {"a": full.pk, "b": cut.pk}).json()
@@ -118,5 +125,5 @@ def test_two_answers_are_diffed_word_by_word_and_line_by_line(api, alice, mixed,
     assert any(kind == "-" and "tides" in text for kind, text in diff["words"])
     assert not any(kind == "+" for kind, _ in diff["words"])  # the cut answer adds nothing
     assert ["+", "You said: Explain"] in diff["lines"]
-    foreign = client.get(f"/api/experiments/{draft.pk}/diff/", {"a": full.pk, "b": cut.pk})
+    foreign = client.get(f"/api/experiments/{other.pk}/diff/", {"a": full.pk, "b": cut.pk})
     assert foreign.status_code == 400 and "a" in foreign.json()["errors"]
