@@ -108,32 +108,46 @@ def experiment_start(request, experiment_id):
     return redirect("experiment_detail", experiment_id=experiment.pk)
 
 
-def _compared(user, baseline_id: str, candidate_id: str) -> tuple[dict, str]:
+def _variant_chosen(value: str) -> int:
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
+def _compared(user, query) -> tuple[dict, str]:
     """The comparison (empty until both are chosen) and a problem to show instead, if any."""
-    if not (baseline_id and candidate_id):
+    if not (query.get("baseline") and query.get("candidate")):
         return {}, ""
     try:
-        baseline, _ = experiment_for_viewer(user, baseline_id)
-        candidate, _ = experiment_for_viewer(user, candidate_id)
-        return experiments_compare(baseline, candidate), ""
-    except (Http404, ValidationError):
-        return {}, "Choose two experiments of one dataset that you may read."
+        baseline, _ = experiment_for_viewer(user, query["baseline"])
+        candidate, _ = experiment_for_viewer(user, query["candidate"])
+        comparison = experiments_compare(
+            baseline,
+            candidate,
+            baseline_variant=_variant_chosen(query.get("baseline_variant", "")),
+            candidate_variant=_variant_chosen(query.get("candidate_variant", "")),
+        )
+    except Http404:
+        return {}, "Choose two experiments that you may read."
+    except ValidationError as error:
+        return {}, _problems(error)
+    return comparison, ""
 
 
 @login_required
 def experiments_compare_page(request):
-    baseline_id = request.GET.get("baseline", "")
-    comparison, problem = _compared(request.user, baseline_id, request.GET.get("candidate", ""))
+    comparison, problem = _compared(request.user, request.GET)
     try:
-        dataset_id = experiment_for_viewer(request.user, baseline_id)[0].dataset_id
+        dataset_id = experiment_for_viewer(request.user, request.GET.get("baseline"))[0].dataset_id
     except (Http404, ValidationError):
         dataset_id = None
     context = {
         "comparison": comparison,
         "problem": problem,
         "choices": selectors.experiment_list(request.user, dataset_id=dataset_id),
-        "baseline_id": baseline_id,
-        "candidate_id": request.GET.get("candidate", ""),
+        "chosen": {key: request.GET.get(key, "") for key in ("baseline", "candidate")},
+        "variants": {
+            key: _variant_chosen(request.GET.get(key, ""))
+            for key in ("baseline_variant", "candidate_variant")
+        },
         "rows": [
             {**row, "variables": json.dumps(row["variables"], ensure_ascii=False)}
             for row in comparison.get("items", [])
@@ -157,5 +171,6 @@ def variant_promote(request, experiment_id, position):
     else:
         number = variant.template_version.number if variant.template_version else "?"
         messages.success(request, f"“{label}” of {variant.template.name} now points at v{number}.")
-    back = {side: request.POST.get(side, "") for side in ("baseline", "candidate")}
+    sides = ("baseline", "candidate", "baseline_variant", "candidate_variant")
+    back = {side: request.POST.get(side, "") for side in sides}
     return redirect(f"{reverse('experiments_compare')}?{urlencode(back)}")

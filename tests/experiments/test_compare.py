@@ -179,6 +179,8 @@ def test_the_compare_page_shows_counts_and_promotes_the_winner(
     page = client.get(url).content.decode()
     assert "2</strong>improvements" in page and 'class="cmp-improvement"' in page
     assert "Point it at v1" in page
+    missing = client.get(f"{url}&candidate_variant=9").content.decode()
+    assert "Full answers has no variant 9." in missing
     promote_url = f"/experiments/{candidate.pk}/variants/1/promote/"
     body = {"label": "production", "baseline": baseline.pk, "candidate": candidate.pk}
     moved = client.post(promote_url, body, follow=True)
