@@ -80,21 +80,21 @@ SORTS = {
 DISAGREEMENTS = ("verdicts", "answers")
 
 
-def _items(experiment: Experiment) -> QuerySet[Any]:
-    """One row per item (position) with what the grid filters and sorts it by, in SQL, so a
-    page of a large experiment reads only that page's cells."""
+def _items(experiment: Experiment, needed: set[str]) -> QuerySet[Any]:
+    """One row per item (position) with what the grid filters and sorts it by (only the
+    `needed` figures: each costs a join or a count), in SQL, so a page of a large experiment
+    reads only that page's cells."""
     failed = Q(passed=False) | Q(status=Cell.Status.FAILED)
-    return (
-        experiment.cells.order_by()
-        .values("position")
-        .annotate(
-            passes=Count("pk", filter=Q(passed=True)),
-            fails=Count("pk", filter=failed),
-            answers=Count("run__content", distinct=True),
-            slowest=Max("run__latency_ms"),
-            score=Avg("review__score"),
-        )
-    )
+    figures = {
+        "passes": Count("pk", filter=Q(passed=True)),
+        "fails": Count("pk", filter=failed),
+        "answers": Count("run__content", distinct=True),
+        "slowest": Max("run__latency_ms"),
+        "score": Avg("review__score"),
+    }
+    chosen = {name: figure for name, figure in figures.items() if name in needed}
+    positions = experiment.cells.order_by().values("position")
+    return positions.annotate(**chosen) if chosen else positions.distinct()
 
 
 def results_page(
@@ -110,7 +110,10 @@ def results_page(
     items where some cell failed or did not pass; with disagree="verdicts", those whose cells
     both passed and failed, "answers", those whose cells answered differently; sorted by one
     of SORTS."""
-    items = _items(experiment)
+    needed = {"position", "fails"} if failures_only else {"position"}
+    needed |= {"verdicts": {"passes", "fails"}, "answers": {"answers"}}.get(disagree, set())
+    needed |= {str(order.expression.name) for order in SORTS[sort]}
+    items = _items(experiment, needed)
     if failures_only:
         items = items.filter(fails__gt=0)
     if disagree == "verdicts":
