@@ -5,35 +5,14 @@
 // diff shows); Esc drops the picks. Saves go to the review API at once, without a reload.
 // Model output and comments reach the page only as textContent.
 
+import { api, el } from "./experiment-common.js";
+
 const NO_CELL = "00000000-0000-0000-0000-000000000000";
 const reviews = new Map(); // cell id → review (or null)
 const picked = [];
 let focusedId = null;
 let editing = false;
 let settings = null;
-
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
-
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
-
-async function send(url, method, body) {
-  const response = await fetch(url, {
-    method,
-    headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.detail || `HTTP ${response.status}`);
-  return data;
-}
 
 const cells = () => [...settings.grid.querySelectorAll("td[data-cell-id]")];
 const cellNamed = (id) => settings.grid.querySelector(`td[data-cell-id="${CSS.escape(id)}"]`);
@@ -106,7 +85,7 @@ async function save(td, change) {
   const body = { score: before.score ?? null, comment: before.comment ?? "", ...change };
   say("Saving…");
   try {
-    const { review } = await send(settings.reviewUrl.replace(NO_CELL, id), "PUT", body);
+    const { review } = await api(settings.reviewUrl.replace(NO_CELL, id), "PUT", body);
     reviews.set(id, review);
     settings.grid.dispatchEvent(new CustomEvent("ex:reviewed", { bubbles: true }));
     const box = (cellNamed(id) || td).querySelector(".ex-review");
@@ -170,7 +149,7 @@ async function pick(td) {
   }
   const query = new URLSearchParams({ a: picked[0], b: picked[1] });
   try {
-    lastDiff = await send(`${settings.diffUrl}?${query}`, "GET");
+    lastDiff = await api(`${settings.diffUrl}?${query}`);
     showDiff(lastDiff);
     say("Diff shown below the grid.");
   } catch (error) {

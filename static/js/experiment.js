@@ -3,6 +3,7 @@
 // Reviewing and diffing cells: experiment-review.js. Model output is untrusted: it reaches
 // the page only as textContent (JSON pretty-printed as text), never as HTML.
 
+import { api, el } from "./experiment-common.js";
 import { gridDrawn, reviewBusy, reviewNode, reviewStart } from "./experiment-review.js";
 
 const section = document.getElementById("progress");
@@ -22,28 +23,6 @@ const SUMMARY_EVERY = 4;
 let polls = 0;
 let page = 1;
 let pages = 1;
-
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
-
-async function api(url, method = "GET") {
-  const response = await fetch(url, {
-    method,
-    headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
-  });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.detail || `HTTP ${response.status}`);
-  return data;
-}
-
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
 
 // JSON answers pretty-printed, anything else as it came; text either way.
 function answerNode(answer) {
