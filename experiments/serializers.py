@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from .evaluators import MAX_EVALUATORS
 from .selectors import DISAGREEMENTS, SORTS
-from .services import MAX_COMMENT, MAX_VARIANTS
+from .services import MAX_COMMENT, MAX_VARIANTS, REVIEW_SCORES
 
 
 class VariantInputSerializer(serializers.Serializer):
@@ -121,7 +121,11 @@ class ReviewSerializer(serializers.Serializer):
 
 class ReviewInputSerializer(serializers.Serializer):
     score = serializers.IntegerField(
-        required=False, allow_null=True, default=None, min_value=1, max_value=5
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=REVIEW_SCORES.start,
+        max_value=REVIEW_SCORES.stop - 1,
     )
     comment = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=MAX_COMMENT

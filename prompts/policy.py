@@ -63,8 +63,7 @@ def label_policy_problem(template: PromptTemplate, label: str, version: Template
 
 
 def _manager_require(user: User, template: PromptTemplate) -> None:
-    access = template_access(user, template)
-    if not (access.can_edit and access.is_manager):
+    if not template_access(user, template).can_set_policies:
         raise PermissionDenied("Only team owners and admins can set label policies.")
 
 
@@ -84,7 +83,7 @@ def label_policy_set(
         rate = Decimal(str(min_pass_rate))
     except InvalidOperation:
         rate = Decimal(-1)
-    if not Decimal(0) <= rate <= Decimal(1):
+    if not rate.is_finite() or not Decimal(0) <= rate <= Decimal(1):
         raise ValidationError({"min_pass_rate": "Give a pass rate from 0 to 1 (e.g. 0.9)."})
     policy, _ = LabelPolicy.objects.update_or_create(
         template=template,

@@ -62,9 +62,8 @@ def template_detail(request, template_id):
         "visibilities": Visibility.choices,
         # Policies name the team's datasets: shown to those who edit the template.
         "policies": template.label_policies.select_related("dataset") if access.can_edit else [],
-        "can_set_policies": access.can_edit and access.is_manager,
     }
-    if context["can_set_policies"]:
+    if access.can_set_policies:
         context["policy_datasets"] = policy.policy_datasets(template, request.user)
     if request.user.is_authenticated:
         context["runs"] = (

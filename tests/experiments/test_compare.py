@@ -202,3 +202,13 @@ def test_managers_set_and_lift_policies_on_the_template_page(client, alice, bob,
     assert (policy.label, str(policy.min_pass_rate)) == ("production", "0.7500")
     client.post(f"/templates/{template.pk}/policy/delete/", {"label": "production"})
     assert not template.label_policies.exists()
+
+
+@pytest.mark.parametrize("rate", ["nan", "inf", "-5", "many"])
+def test_a_policy_form_with_a_rate_that_is_no_percentage_says_so(
+    client, alice, dataset, template, rate
+):
+    client.force_login(alice)
+    body = {"label": "production", "dataset_id": dataset.pk, "min_pass_rate": rate}
+    page = client.post(f"/templates/{template.pk}/policy/", body, follow=True).content.decode()
+    assert "pass rate" in page and not template.label_policies.exists()
