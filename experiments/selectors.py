@@ -69,13 +69,14 @@ def _cells(experiment: Experiment) -> QuerySet[Cell]:
     return experiment.cells.select_related("run", "item_revision", "variant", "review__reviewed_by")
 
 
-# How the grid may be ordered: by the item's place, its slowest answer first, its fewest
-# passing cells first, or its lowest human score first (unreviewed items last).
-SORTS = {
-    "position": (F("position").asc(),),
-    "latency": (F("slowest").desc(nulls_last=True), F("position").asc()),
-    "passed": (F("passes").asc(), F("position").asc()),
-    "score": (F("score").asc(nulls_last=True), F("position").asc()),
+# How the grid may be ordered: by one of _items' figures (descending or not, items without
+# one last), then by place: the item's place, its fewest passing cells first, its slowest
+# answer first, or its lowest human score first.
+SORTS: dict[str, tuple[str, bool] | None] = {
+    "position": None,
+    "passed": ("passes", False),
+    "latency": ("slowest", True),
+    "score": ("score", False),
 }
 DISAGREEMENTS = ("verdicts", "answers")
 
@@ -110,9 +111,14 @@ def results_page(
     items where some cell failed or did not pass; with disagree="verdicts", those whose cells
     both passed and failed, "answers", those whose cells answered differently; sorted by one
     of SORTS."""
-    needed = {"position", "fails"} if failures_only else {"position"}
+    needed = {"fails"} if failures_only else set()
     needed |= {"verdicts": {"passes", "fails"}, "answers": {"answers"}}.get(disagree, set())
-    needed |= {str(order.expression.name) for order in SORTS[sort]}
+    by = SORTS[sort]
+    ordering = [F("position").asc()]
+    if by is not None:
+        needed.add(by[0])
+        figure = F(by[0])
+        ordering.insert(0, figure.desc(nulls_last=True) if by[1] else figure.asc(nulls_last=True))
     items = _items(experiment, needed)
     if failures_only:
         items = items.filter(fails__gt=0)
@@ -120,7 +126,7 @@ def results_page(
         items = items.filter(passes__gt=0, fails__gt=0)
     elif disagree == "answers":
         items = items.filter(answers__gt=1)
-    positions = items.order_by(*SORTS[sort]).values_list("position", flat=True)
+    positions = items.order_by(*ordering).values_list("position", flat=True)
     found = Paginator(positions, page_size).page(page)
     order = list(found.object_list)
     rows: dict[int, dict[str, Any]] = {}
