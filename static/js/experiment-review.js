@@ -107,14 +107,23 @@ function editComment(td) {
   area.placeholder = "Comment (Enter saves, Esc cancels)";
   box.append(area);
   area.focus();
-  const close = () => { editing = false; area.remove(); focusCell(td); };
+  let open = true;
+  // Esc and Enter return to the cell; leaving the box otherwise (a click elsewhere) drops it.
+  const close = (refocus) => {
+    if (!open) return;
+    open = false;
+    editing = false;
+    area.remove();
+    if (refocus) focusCell(td);
+  };
+  area.addEventListener("blur", () => close(false));
   area.addEventListener("keydown", async (event) => {
     event.stopPropagation();
-    if (event.key === "Escape") { event.preventDefault(); close(); }
+    if (event.key === "Escape") { event.preventDefault(); close(true); }
     if (event.key === "Enter" && !event.shiftKey) {
       event.preventDefault();
       const comment = area.value;
-      close();
+      close(true);
       await save(td, { comment });
     }
   });

@@ -72,6 +72,10 @@ def test_review_cells_by_keyboard_and_filter_diff(page, setup, alice):
     page.keyboard.press("Escape")  # cancels the comment
     expect(page.get_by_label("Comment")).to_have_count(0)
     expect(cells.nth(2)).to_be_focused()
+    page.keyboard.press("Enter")  # Enter comments too; a click elsewhere drops the box
+    expect(page.get_by_label("Comment")).to_be_focused()
+    page.get_by_role("heading", name="Results").click()
+    expect(page.get_by_label("Comment")).to_have_count(0)
     expect(page.locator("#ex-summary")).to_contain_text("5.0 / 5 (1)")
     screenshots(page, "experiment-review-keyboard")
 
