@@ -90,6 +90,7 @@ async function save(td, change) {
     settings.grid.dispatchEvent(new CustomEvent("ex:reviewed", { bubbles: true }));
     const box = (cellNamed(id) || td).querySelector(".ex-review");
     if (box) fillReview(box, review);
+    if (box && focusedId === id) showTools(box.closest("td"));  // fillReview cleared them
     say(review ? `Saved: ${review.score ? `${review.score}/5` : "no score"}${review.comment ? ", with a comment" : ""}.` : "Review cleared.");
   } catch (error) {
     say(`Could not save: ${error.message}`);
@@ -166,7 +167,27 @@ async function pick(td) {
   }
 }
 
+// The focused cell's buttons, for a mouse or a touch screen: the same as the keys.
+function showTools(td) {
+  if (!settings.canReview || td.querySelector(".ex-tools")) return;
+  settings.grid.querySelectorAll(".ex-tools").forEach((tools) => tools.remove());
+  const tools = el("div", undefined, "ex-tools");
+  for (let score = 1; score <= 5; score += 1) {
+    const button = el("button", String(score), "btn btn-small");
+    button.type = "button";
+    button.setAttribute("aria-label", `Score ${score} of 5`);
+    button.addEventListener("click", () => { focusCell(td); save(td, { score }); });
+    tools.append(button);
+  }
+  const comment = el("button", "Comment", "btn btn-small");
+  comment.type = "button";
+  comment.addEventListener("click", () => editComment(td));
+  tools.append(comment);
+  td.querySelector(".ex-review")?.append(tools);
+}
+
 function onKey(event) {
+  if (event.target.closest("button")) return;  // a button's own Enter and Space
   const td = event.target.closest("td[data-cell-id]");
   if (!td || editing || event.ctrlKey || event.metaKey || event.altKey) return;
   const key = event.key;
@@ -188,11 +209,11 @@ export function reviewStart({ grid, status, diff, reviewUrl, diffUrl, canReview 
   grid.addEventListener("keydown", onKey);
   grid.addEventListener("focusin", (event) => {
     const td = event.target.closest("td[data-cell-id]");
-    if (td) focusedId = td.dataset.cellId;
+    if (td) { focusedId = td.dataset.cellId; showTools(td); }
   });
   grid.addEventListener("click", (event) => {
     const td = event.target.closest("td[data-cell-id]");
-    if (td && !event.target.closest("textarea")) focusCell(td);
+    if (td && !event.target.closest("textarea, button")) focusCell(td);
   });
   diff.querySelector("#ex-diff-mode").addEventListener("change", () => { if (lastDiff) showDiff(lastDiff); });
   diff.querySelector("#ex-diff-close").addEventListener("click", () => { diff.hidden = true; });

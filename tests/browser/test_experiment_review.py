@@ -90,6 +90,13 @@ def test_review_cells_by_keyboard_and_filter_diff(page, setup, alice):
     assert sorted(reviews.values_list("score", flat=True)) == [1, 2, 5]
     assert set(reviews.values_list("reviewed_by__username", flat=True)) == {"bob"}
     expect(page.locator("#ex-summary tbody tr").nth(1)).to_contain_text("1.5 / 5 (2)")
+    # Without a keyboard (a phone): the focused cell's buttons do the same.
+    cells.nth(4).click()
+    cells.nth(4).get_by_role("button", name="Score 3 of 5").click()
+    expect(cells.nth(4)).to_contain_text("3/5")
+    expect(cells.nth(4)).to_be_focused()
+    expect(cells.nth(4).get_by_role("button", name="Comment")).to_be_visible()
+    screenshots(page, "experiment-review-buttons")
 
     # Only the items where one variant passed and the other failed: tides and the img item.
     page.get_by_label("Variants").select_option("verdicts")
