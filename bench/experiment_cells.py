@@ -150,6 +150,9 @@ def run(base: str, url: str, items: int, concurrency: int, latency: float) -> No
     for label, page in (("first", 1), ("middle", pages // 2), ("last", pages)):
         took = timed(client, api + str(page))
         print(f"results API page {label} (50 items × 2 cells): {took:.1f} ms")
+    for query in ("failures=true", "disagree=verdicts", "disagree=answers", "sort=latency"):
+        took = timed(client, f"{api}1&{query}")
+        print(f"results API page first, {query}: {took:.1f} ms")
     print(f"summary API: {timed(client, f'/api/experiments/{experiment.pk}/summary/'):.1f} ms")
     print(f"progress API: {timed(client, f'/api/experiments/{experiment.pk}/progress/'):.1f} ms")
 

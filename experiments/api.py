@@ -5,10 +5,12 @@ import csv
 import io
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage
 from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,17 +21,23 @@ from usage.api import NO_SUCH_TEAM, UsageRangeSerializer, csv_cell, report_scope
 
 from . import selectors, services
 from .access import experiment_for_viewer
+from .compare import experiments_compare
 from .estimate import experiment_estimate
 from .exports import WRITERS
-from .models import DatasetEvaluators
+from .models import Cell, CellReview, DatasetEvaluators
 from .serializers import (
+    CompareQuerySerializer,
     DatasetEvaluatorsSerializer,
+    DiffQuerySerializer,
     EvaluateSerializer,
     ExperimentCreateSerializer,
     ExperimentSerializer,
     ListQuerySerializer,
+    PromoteSerializer,
     ResultsPageSerializer,
     ResultsQuerySerializer,
+    ReviewInputSerializer,
+    ReviewSerializer,
     StartSerializer,
 )
 
@@ -169,6 +177,8 @@ class ResultsApi(APIView):
                 page=query["page"],
                 page_size=query["page_size"],
                 failures_only=query["failures"],
+                disagree=query["disagree"],
+                sort=query["sort"],
             )
         except EmptyPage:
             raise Http404("No such page.") from None
@@ -281,3 +291,107 @@ class UsageByExperimentCsvApi(APIView):
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="octoplay-usage-experiments.csv"'
         return response
+
+
+def _review_shown(review: CellReview | None) -> dict:
+    return {"review": ReviewSerializer(review).data if review else None}
+
+
+REVIEW_ANSWER = inline_serializer(
+    "CellReviewAnswer", fields={"review": ReviewSerializer(allow_null=True)}
+)
+
+
+class CellReviewApi(APIView):
+    token_scopes = {"GET": READ, "PUT": WRITE}
+
+    def _cell(self, request, experiment_id, cell_id) -> Cell:
+        experiment, _ = experiment_for_viewer(request.user, experiment_id)
+        return get_object_or_404(experiment.cells.select_related("experiment__dataset"), pk=cell_id)
+
+    @extend_schema(responses=REVIEW_ANSWER)
+    def get(self, request, experiment_id, cell_id):
+        cell = self._cell(request, experiment_id, cell_id)
+        return Response(_review_shown(CellReview.objects.filter(cell=cell).first()))
+
+    @extend_schema(
+        request=ReviewInputSerializer,
+        responses=REVIEW_ANSWER,
+        description="A person's score (1-5) and comment on the cell's answer, as the caller; "
+        "both empty clears it. Members who may edit the dataset review.",
+    )
+    def put(self, request, experiment_id, cell_id):
+        cell = self._cell(request, experiment_id, cell_id)
+        data = validated(ReviewInputSerializer, request.data)
+        review = services.cell_review_set(
+            user=request.user, cell=cell, score=data["score"], comment=data["comment"]
+        )
+        return Response(_review_shown(review))
+
+
+class DiffApi(APIView):
+    token_scopes = {"GET": READ}
+
+    @extend_schema(
+        parameters=[DiffQuerySerializer],
+        responses=AN_OBJECT,
+        description="Two cells' answers compared: `lines` and `words`, each a list of "
+        "[kind, text] with kind ' ' (kept), '-' (only in a) or '+' (only in b).",
+    )
+    def get(self, request, experiment_id):
+        experiment, _ = experiment_for_viewer(request.user, experiment_id)
+        query = validated(DiffQuerySerializer, request.query_params.dict())
+        return Response(selectors.cells_diff(experiment, query["a"], query["b"]))
+
+
+def _readable(user, field: str, experiment_id):
+    try:
+        return experiment_for_viewer(user, experiment_id)[0]
+    except Http404:
+        raise ValidationError({field: ["No such experiment that you may read."]}) from None
+
+
+class CompareApi(APIView):
+    token_scopes = {"GET": READ}
+
+    @extend_schema(
+        parameters=[CompareQuerySerializer],
+        responses=AN_OBJECT,
+        description="Two experiments of one dataset item by item: each item's baseline and "
+        "candidate verdicts and its change (regression, improvement, …), counts, pass rate "
+        "per evaluator with the change, and the winner. A 400 if either is not yours to read "
+        "or they are of different datasets.",
+    )
+    def get(self, request):
+        query = validated(CompareQuerySerializer, request.query_params.dict())
+        baseline = _readable(request.user, "baseline", query["baseline"])
+        candidate = _readable(request.user, "candidate", query["candidate"])
+        return Response(
+            experiments_compare(
+                baseline,
+                candidate,
+                baseline_variant=query["baseline_variant"],
+                candidate_variant=query["candidate_variant"],
+            )
+        )
+
+
+class PromoteApi(APIView):
+    token_scopes = {"POST": Scope.TEMPLATES}  # it moves a template's label
+
+    @extend_schema(
+        request=PromoteSerializer,
+        responses=AN_OBJECT,
+        description="Point the variant's template label at the version the variant ran "
+        "(the label-move rules apply: protected labels, policies, history).",
+    )
+    def post(self, request, experiment_id, position: int):
+        experiment, _ = experiment_for_viewer(request.user, experiment_id)
+        variant = get_object_or_404(
+            experiment.variants.select_related("template", "template_version"), position=position
+        )
+        label = validated(PromoteSerializer, request.data)["label"]
+        moved = services.variant_promote(user=request.user, variant=variant, label=label)
+        return Response(
+            {"template_id": variant.template_id, "label": label, "version": moved.version.number}
+        )

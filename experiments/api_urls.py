@@ -13,6 +13,7 @@ urlpatterns = [
         api.UsageByExperimentCsvApi.as_view(),
         name="api_experiments_usage_csv",
     ),
+    path("experiments/compare/", api.CompareApi.as_view(), name="api_experiments_compare"),
     path(f"{ONE}/", api.ExperimentDetailApi.as_view(), name="api_experiment"),
     path(f"{ONE}/estimate/", api.EstimateApi.as_view(), name="api_experiment_estimate"),
     path(f"{ONE}/start/", api.StartApi.as_view(), name="api_experiment_start"),
@@ -21,6 +22,17 @@ urlpatterns = [
     path(f"{ONE}/summary/", api.SummaryApi.as_view(), name="api_experiment_summary"),
     path(f"{ONE}/results/", api.ResultsApi.as_view(), name="api_experiment_results"),
     path(f"{ONE}/evaluate/", api.EvaluateApi.as_view(), name="api_experiment_evaluate"),
+    path(
+        f"{ONE}/cells/<uuid:cell_id>/review/",
+        api.CellReviewApi.as_view(),
+        name="api_experiment_cell_review",
+    ),
+    path(f"{ONE}/diff/", api.DiffApi.as_view(), name="api_experiment_diff"),
+    path(
+        f"{ONE}/variants/<int:position>/promote/",
+        api.PromoteApi.as_view(),
+        name="api_experiment_promote",
+    ),
     *(
         path(
             f"{ONE}/export/{file_format}/",

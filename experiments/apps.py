@@ -7,3 +7,11 @@ class ExperimentsConfig(AppConfig):
 
     name = "experiments"
     verbose_name = "Experiments"
+
+    def ready(self) -> None:
+        # Protected labels ask for evidence from finished experiments (prompts.policy).
+        from prompts.policy import pass_rate_source_set
+
+        from .selectors import version_best_pass_rate
+
+        pass_rate_source_set(version_best_pass_rate)

@@ -200,3 +200,19 @@ class DatasetEvaluators(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dataset} evaluators"
+
+
+class CellReview(models.Model):
+    """A person's verdict on one cell's answer: a score from 1 to 5 and a comment. One per
+    cell (the last reviewer's stands), with who gave it and when."""
+
+    cell = models.OneToOneField(Cell, on_delete=models.CASCADE, related_name="review")
+    score = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1 (bad) to 5.")
+    comment = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.cell} review"

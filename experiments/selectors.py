@@ -1,18 +1,20 @@
-"""Reads: experiments a user may see, progress, the results grid, the summary per variant and
-the usage by experiment."""
+"""Reads: experiments a user may see, progress, the results grid (filtered and sorted by item),
+the summary per variant and the usage by experiment."""
 
 from collections import defaultdict
 from decimal import Decimal
 from statistics import quantiles
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Avg, Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
 from completions.models import Run
 from datasets.models import Dataset
+from prompts.diff import text_diff
 from usage.reports import Range
 
 from .models import Cell, Experiment, JudgeRun, Judging, Variant
@@ -74,21 +76,71 @@ def experiment_progress(experiment: Experiment) -> dict[str, Any]:
 
 
 def _cells(experiment: Experiment) -> QuerySet[Cell]:
-    return experiment.cells.select_related("run", "item_revision", "variant")
+    return experiment.cells.select_related("run", "item_revision", "variant", "review__reviewed_by")
+
+
+# How the grid may be ordered: by one of _items' figures (descending or not, items without
+# one last), then by place: the item's place, its fewest passing cells first, its slowest
+# answer first, or its lowest human score first.
+SORTS: dict[str, tuple[str, bool] | None] = {
+    "position": None,
+    "passed": ("passes", False),
+    "latency": ("slowest", True),
+    "score": ("score", False),
+}
+DISAGREEMENTS = ("verdicts", "answers")
+
+
+def _items(experiment: Experiment, needed: set[str]) -> QuerySet[Any]:
+    """One row per item (position) with what the grid filters and sorts it by (only the
+    `needed` figures: each costs a join or a count), in SQL, so a page of a large experiment
+    reads only that page's cells."""
+    failed = Q(passed=False) | Q(status=Cell.Status.FAILED)
+    figures = {
+        "passes": Count("pk", filter=Q(passed=True)),
+        "fails": Count("pk", filter=failed),
+        "answers": Count("run__content", distinct=True),
+        "slowest": Max("run__latency_ms"),
+        "score": Avg("review__score"),
+    }
+    chosen = {name: figure for name, figure in figures.items() if name in needed}
+    positions = experiment.cells.order_by().values("position")
+    return positions.annotate(**chosen) if chosen else positions.distinct()
 
 
 def results_page(
-    experiment: Experiment, *, page: int, page_size: int, failures_only: bool = False
+    experiment: Experiment,
+    *,
+    page: int,
+    page_size: int,
+    failures_only: bool = False,
+    disagree: str = "",
+    sort: str = "position",
 ) -> tuple[Page[Any], list[dict[str, Any]]]:
-    """One page of the grid: items (by their place) with their cells, per variant. With
-    failures_only, the items where some cell failed or did not pass."""
-    cells = experiment.cells.all()
+    """One page of the grid: items with their cells, per variant. With failures_only, the
+    items where some cell failed or did not pass; with disagree="verdicts", those whose cells
+    both passed and failed, "answers", those whose cells answered differently; sorted by one
+    of SORTS."""
+    needed = {"fails"} if failures_only else set()
+    needed |= {"verdicts": {"passes", "fails"}, "answers": {"answers"}}.get(disagree, set())
+    by = SORTS[sort]
+    ordering = [F("position").asc()]
+    if by is not None:
+        needed.add(by[0])
+        figure = F(by[0])
+        ordering.insert(0, figure.desc(nulls_last=True) if by[1] else figure.asc(nulls_last=True))
+    items = _items(experiment, needed)
     if failures_only:
-        cells = cells.filter(Q(status=Cell.Status.FAILED) | Q(passed=False))
-    positions = cells.order_by("position").values_list("position", flat=True).distinct()
+        items = items.filter(fails__gt=0)
+    if disagree == "verdicts":
+        items = items.filter(passes__gt=0, fails__gt=0)
+    elif disagree == "answers":
+        items = items.filter(answers__gt=1)
+    positions = items.order_by(*ordering).values_list("position", flat=True)
     found = Paginator(positions, page_size).page(page)
+    order = list(found.object_list)
     rows: dict[int, dict[str, Any]] = {}
-    for cell in _cells(experiment).filter(position__in=list(found.object_list)):
+    for cell in _cells(experiment).filter(position__in=order):
         row = rows.setdefault(
             cell.position,
             {
@@ -100,7 +152,7 @@ def results_page(
             },
         )
         row["cells"].append(cell)
-    return found, [rows[p] for p in sorted(rows)]
+    return found, [rows[p] for p in order if p in rows]
 
 
 def _percentile(values: list[int], q: int) -> float | None:
@@ -120,6 +172,7 @@ def experiment_summary(experiment: Experiment) -> list[dict[str, Any]]:
     stats: dict[int, dict[str, Any]] = defaultdict(
         lambda: {"cells": 0, "done": 0, "failed": 0, "latencies": [], "tokens": 0, "cost": []}
     )
+    human = _human_scores(experiment)
     verdicts: dict[int, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
     scores: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for cell in experiment.cells.select_related("run").order_by():
@@ -140,7 +193,27 @@ def experiment_summary(experiment: Experiment) -> list[dict[str, Any]]:
         if cell.status == Cell.Status.FAILED:
             for spec in experiment.evaluators:
                 verdicts[cell.variant_id][spec["name"]].append(False)
-    return [_variant_summary(v, stats[pk], verdicts[pk], scores[pk]) for pk, v in variants.items()]
+    return [
+        {**_variant_summary(v, stats[pk], verdicts[pk], scores[pk]), **human.get(pk, NO_REVIEWS)}
+        for pk, v in variants.items()
+    ]
+
+
+NO_REVIEWS = {"human_score_mean": None, "reviews": 0}
+
+
+def _human_scores(experiment: Experiment) -> dict[int, dict[str, Any]]:
+    """Per variant: the mean of people's 1-5 scores (None before any) and how many."""
+    rows = (
+        experiment.cells.filter(review__score__isnull=False)
+        .order_by()
+        .values("variant_id")
+        .annotate(mean=Avg("review__score"), n=Count("pk"))
+    )
+    return {
+        row["variant_id"]: {"human_score_mean": round(row["mean"], 2), "reviews": row["n"]}
+        for row in rows
+    }
 
 
 def _variant_summary(
@@ -214,3 +287,40 @@ def experiment_usage(*, scope: Q, span: Range) -> list[dict[str, Any]]:
         for key in ("cost", "judge_cost"):
             row[key] = None if row[key] is None else round(float(row[key]), 6)
     return rows
+
+
+def version_best_pass_rate(version: Any, dataset_id: Any) -> float | None:
+    """The best pass rate (cells passed / cells judged, failed cells counting as not passing)
+    of any finished experiment that ran `version` on the dataset: the evidence a protected
+    label's policy asks for (prompts.policy)."""
+    judged = Q(cells__passed__isnull=False) | Q(cells__status=Cell.Status.FAILED)
+    variants = (
+        Variant.objects.filter(
+            template_version=version,
+            experiment__dataset_id=dataset_id,
+            experiment__status=Experiment.Status.DONE,
+        )
+        .annotate(
+            passes=Count("cells", filter=Q(cells__passed=True)),
+            judged=Count("cells", filter=judged),
+        )
+        .filter(judged__gt=0)
+    )
+    rates = [v.passes / v.judged for v in variants]
+    return round(max(rates), 4) if rates else None
+
+
+def cells_diff(experiment: Experiment, a: Any, b: Any) -> dict[str, Any]:
+    """Two cells' answers compared line by line and word by word (prompts.diff.text_diff);
+    ValidationError naming a cell that is not this experiment's."""
+    cells = {cell.pk: cell for cell in _cells(experiment).filter(pk__in=[a, b])}
+    for field, cell_id in (("a", a), ("b", b)):
+        if cell_id not in cells:
+            raise ValidationError({field: ["No such cell in this experiment."]})
+    old, new = cells[a], cells[b]
+    answers = [cell.run.content if cell.run else "" for cell in (old, new)]
+    return {
+        "a": {"id": old.pk, "position": old.position, "variant": old.variant.position},
+        "b": {"id": new.pk, "position": new.position, "variant": new.variant.position},
+        **text_diff(answers[0] or "", answers[1] or ""),
+    }

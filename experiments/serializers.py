@@ -3,7 +3,8 @@
 from rest_framework import serializers
 
 from .evaluators import MAX_EVALUATORS
-from .services import MAX_VARIANTS
+from .selectors import DISAGREEMENTS, SORTS
+from .services import MAX_COMMENT, MAX_VARIANTS, REVIEW_SCORES
 
 
 class VariantInputSerializer(serializers.Serializer):
@@ -58,6 +59,20 @@ class ResultsQuerySerializer(serializers.Serializer):
     failures = serializers.BooleanField(
         required=False, default=False, help_text="Only items where a cell failed."
     )
+    disagree = serializers.ChoiceField(
+        choices=["", *DISAGREEMENTS],
+        required=False,
+        default="",
+        help_text="Only items whose cells disagree: `verdicts` (some passed, some failed) or "
+        "`answers` (different answers).",
+    )
+    sort = serializers.ChoiceField(
+        choices=list(SORTS),
+        required=False,
+        default="position",
+        help_text="position; latency (slowest first); passed (fewest passing first); score "
+        "(lowest human score first).",
+    )
 
 
 class ListQuerySerializer(serializers.Serializer):
@@ -97,6 +112,26 @@ class ExperimentSerializer(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
 
 
+class ReviewSerializer(serializers.Serializer):
+    score = serializers.IntegerField(allow_null=True)
+    comment = serializers.CharField()
+    reviewed_by = serializers.CharField(source="reviewed_by.username", default=None)
+    reviewed_at = serializers.DateTimeField()
+
+
+class ReviewInputSerializer(serializers.Serializer):
+    score = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=REVIEW_SCORES.start,
+        max_value=REVIEW_SCORES.stop - 1,
+    )
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=MAX_COMMENT
+    )
+
+
 class CellSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     variant = serializers.IntegerField(source="variant.position")
@@ -114,6 +149,7 @@ class CellSerializer(serializers.Serializer):
     cost = serializers.DecimalField(
         source="run.cost", max_digits=14, decimal_places=6, allow_null=True, default=None
     )
+    review = ReviewSerializer(allow_null=True, default=None, help_text="A person's verdict.")
 
 
 class RowSerializer(serializers.Serializer):
@@ -129,3 +165,20 @@ class ResultsPageSerializer(serializers.Serializer):
     page = serializers.IntegerField()
     pages = serializers.IntegerField()
     results = RowSerializer(many=True)
+
+
+class CompareQuerySerializer(serializers.Serializer):
+    baseline = serializers.UUIDField(help_text="The experiment to compare against.")
+    candidate = serializers.UUIDField(help_text="The new experiment (same dataset).")
+    baseline_variant = serializers.IntegerField(required=False, default=1, min_value=1)
+    candidate_variant = serializers.IntegerField(required=False, default=1, min_value=1)
+
+
+class DiffQuerySerializer(serializers.Serializer):
+    a = serializers.UUIDField(help_text="A cell of this experiment.")
+    b = serializers.UUIDField(help_text="Another cell of this experiment.")
+
+
+class PromoteSerializer(serializers.Serializer):
+    # A field called label shadows Field.label (its display name), harmlessly here.
+    label = serializers.SlugField(max_length=40)  # type: ignore[assignment]

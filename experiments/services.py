@@ -1,6 +1,7 @@
 """Experiments: create, start (freezing versions and item revisions as cells), cancel, and
-re-evaluate without calling the model again. Checks use experiments.access; these functions
-raise PermissionDenied or ValidationError. Cells are run by experiments/cells.py."""
+re-evaluate without calling the model again; a person's review of a cell; promoting a
+variant's version to a template label. Checks use experiments.access; these functions raise
+PermissionDenied or ValidationError. Cells are run by experiments/cells.py."""
 
 from typing import Any
 
@@ -14,14 +15,14 @@ from datasets.access import dataset_access
 from datasets.models import Dataset
 from datasets.selectors import items_current
 from prompts.access import template_access
-from prompts.models import PromptTemplate
-from prompts.services import TEMPLATE_PARAMS, template_version_get
+from prompts.models import PromptTemplate, TemplateLabel
+from prompts.services import TEMPLATE_PARAMS, template_label_set, template_version_get
 
 from .access import experiment_access
 from .evaluators import all_passed, cell_evaluate, evaluators_clean, has_judge
 from .judge import judges_check, judges_freeze
 from .judging import judgings_queue
-from .models import Cell, DatasetEvaluators, Experiment, Judging, Variant
+from .models import Cell, CellReview, DatasetEvaluators, Experiment, Judging, Variant
 
 MAX_VARIANTS = 10
 
@@ -206,3 +207,46 @@ def dataset_evaluators_set(
         },
     )
     return defaults
+
+
+REVIEW_SCORES = range(1, 6)
+MAX_COMMENT = 4000
+
+
+def cell_review_set(
+    *, user: User, cell: Cell, score: int | None, comment: str = ""
+) -> CellReview | None:
+    """Score (1-5) and comment on a finished cell's answer as `user`; both empty clears the
+    review (None)."""
+    if not experiment_access(user, cell.experiment).can_review:
+        raise PermissionDenied("Only members who may edit the dataset can review its answers.")
+    if cell.status in (Cell.Status.PENDING, Cell.Status.RUNNING):
+        raise ValidationError({"cell": ["This cell has not finished yet."]})
+    if score is not None and score not in REVIEW_SCORES:
+        raise ValidationError({"score": ["Give a score from 1 to 5, or null."]})
+    comment = (comment or "").strip()
+    if len(comment) > MAX_COMMENT:
+        raise ValidationError({"comment": [f"At most {MAX_COMMENT} characters."]})
+    if score is None and not comment:
+        CellReview.objects.filter(cell=cell).delete()
+        return None
+    review, _ = CellReview.objects.update_or_create(
+        cell=cell,
+        defaults={
+            "score": score,
+            "comment": comment,
+            "reviewed_by": user,
+            "reviewed_at": timezone.now(),
+        },
+    )
+    return review
+
+
+def variant_promote(*, user: User, variant: Variant, label: str) -> TemplateLabel:
+    """Point the template's `label` at the version this variant ran, through the one
+    label-move service (its permission check, protected-label policy and history)."""
+    if variant.template_version is None:
+        raise ValidationError({"variant": ["This variant has not run: start the experiment."]})
+    return template_label_set(
+        user=user, template=variant.template, name=label, version=variant.template_version
+    )

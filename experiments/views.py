@@ -1,12 +1,16 @@
-"""Experiment pages: a dataset's experiments with the form for a new one, and an experiment's
-page (estimate and start, then live progress and the grid from static/js/experiment.js)."""
+"""Experiment pages: a dataset's experiments with the form for a new one, an experiment's page
+(estimate and start, then live progress, the grid and reviewing from static/js/experiment.js),
+and two experiments compared, with the winner's version promoted to a label in one click."""
 
 import json
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from datasets.access import dataset_for_viewer
@@ -14,6 +18,7 @@ from prompts.selectors import template_list
 
 from . import selectors, services
 from .access import experiment_for_viewer
+from .compare import experiments_compare
 from .estimate import experiment_estimate
 from .models import Experiment
 
@@ -101,3 +106,71 @@ def experiment_start(request, experiment_id):
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, _problems(error))
     return redirect("experiment_detail", experiment_id=experiment.pk)
+
+
+def _variant_chosen(value: str) -> int:
+    return int(value) if value.isdigit() and int(value) > 0 else 1
+
+
+def _compared(user, query) -> tuple[dict, str]:
+    """The comparison (empty until both are chosen) and a problem to show instead, if any."""
+    if not (query.get("baseline") and query.get("candidate")):
+        return {}, ""
+    try:
+        baseline, _ = experiment_for_viewer(user, query["baseline"])
+        candidate, _ = experiment_for_viewer(user, query["candidate"])
+        comparison = experiments_compare(
+            baseline,
+            candidate,
+            baseline_variant=_variant_chosen(query.get("baseline_variant", "")),
+            candidate_variant=_variant_chosen(query.get("candidate_variant", "")),
+        )
+    except Http404:
+        return {}, "Choose two experiments that you may read."
+    except ValidationError as error:
+        return {}, _problems(error)
+    return comparison, ""
+
+
+@login_required
+def experiments_compare_page(request):
+    comparison, problem = _compared(request.user, request.GET)
+    try:
+        dataset_id = experiment_for_viewer(request.user, request.GET.get("baseline"))[0].dataset_id
+    except (Http404, ValidationError):
+        dataset_id = None
+    context = {
+        "comparison": comparison,
+        "problem": problem,
+        "choices": selectors.experiment_list(request.user, dataset_id=dataset_id),
+        "chosen": {key: request.GET.get(key, "") for key in ("baseline", "candidate")},
+        "variants": {
+            key: _variant_chosen(request.GET.get(key, ""))
+            for key in ("baseline_variant", "candidate_variant")
+        },
+        "rows": [
+            {**row, "variables": json.dumps(row["variables"], ensure_ascii=False)}
+            for row in comparison.get("items", [])
+        ],
+    }
+    return render(request, "experiments/compare.html", context)
+
+
+@require_POST
+@login_required
+def variant_promote(request, experiment_id, position):
+    experiment, _ = experiment_for_viewer(request.user, experiment_id)
+    variant = get_object_or_404(
+        experiment.variants.select_related("template", "template_version"), position=position
+    )
+    label = request.POST.get("label", "").strip()
+    try:
+        services.variant_promote(user=request.user, variant=variant, label=label)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _problems(error))
+    else:
+        number = variant.template_version.number if variant.template_version else "?"
+        messages.success(request, f"“{label}” of {variant.template.name} now points at v{number}.")
+    sides = ("baseline", "candidate", "baseline_variant", "candidate_variant")
+    back = {side: request.POST.get(side, "") for side in sides}
+    return redirect(f"{reverse('experiments_compare')}?{urlencode(back)}")

@@ -33,6 +33,11 @@ class TemplateAccess:
     def can_move_label(self, name: str) -> bool:
         return self.can_edit and (name not in PROTECTED_LABELS or self.is_manager)
 
+    @property
+    def can_set_policies(self) -> bool:
+        """Label policies (prompts.policy) guard releases: the team's owners/admins set them."""
+        return self.can_edit and self.is_manager
+
 
 def template_access(user, template: PromptTemplate) -> TemplateAccess:
     standing = team_standing(user, team_id=template.team_id, author_id=template.created_by_id)

@@ -1,6 +1,7 @@
 """REST endpoints for prompt templates."""
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
@@ -15,11 +16,13 @@ from completions.api import RUN_ANSWERS, failure_response, result_response
 from completions.models import Run
 from completions.services import RunFailed
 
-from . import selectors, services
+from . import policy, selectors, services
 from .access import template_for_viewer
 from .models import TemplateVersion
 from .serializers import (
     ForkSerializer,
+    LabelPolicyInputSerializer,
+    LabelPolicySerializer,
     LabelSetSerializer,
     RenderSerializer,
     RunSerializer,
@@ -271,3 +274,45 @@ class ForkApi(APIView):
             user=request.user, template=template, version=version, team=team, name=data["name"]
         )
         return Response(_detail(*template_for_viewer(request.user, fork.pk)), status=201)
+
+
+class LabelPolicyListApi(APIView):
+    token_scopes = {"GET": Scope.RUN}
+
+    @extend_schema(
+        responses=LabelPolicySerializer(many=True),
+        description="Protected labels' policies: the dataset and pass rate a version needs.",
+    )
+    def get(self, request, template_id):
+        template, _ = template_for_viewer(request.user, template_id)
+        policies = template.label_policies.select_related("dataset", "updated_by")
+        return Response(LabelPolicySerializer(policies, many=True).data)
+
+
+class LabelPolicyDetailApi(APIView):
+    token_scopes = {"PUT": Scope.TEMPLATES, "DELETE": Scope.TEMPLATES}
+
+    @extend_schema(
+        request=LabelPolicyInputSerializer,
+        responses=LabelPolicySerializer,
+        description="Let the label move only to versions with a finished experiment on the "
+        "dataset passing at least min_pass_rate (team owners/admins).",
+    )
+    def put(self, request, template_id, name):
+        template, _ = template_for_viewer(request.user, template_id)
+        data = validated(LabelPolicyInputSerializer, request.data)
+        saved = policy.label_policy_set(
+            user=request.user,
+            template=template,
+            label=name,
+            dataset_id=data["dataset_id"],
+            min_pass_rate=data["min_pass_rate"],
+        )
+        return Response(LabelPolicySerializer(saved).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, template_id, name):
+        template, _ = template_for_viewer(request.user, template_id)
+        if not policy.label_policy_delete(user=request.user, template=template, label=name):
+            raise Http404("That label has no policy.")
+        return Response(status=status.HTTP_204_NO_CONTENT)

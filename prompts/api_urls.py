@@ -26,6 +26,16 @@ urlpatterns = [
         name="api_template_label",
     ),
     path(
+        "templates/<uuid:template_id>/policies/",
+        api.LabelPolicyListApi.as_view(),
+        name="api_template_policies",
+    ),
+    path(
+        "templates/<uuid:template_id>/policies/<slug:name>/",
+        api.LabelPolicyDetailApi.as_view(),
+        name="api_template_policy",
+    ),
+    path(
         "templates/<uuid:template_id>/render/", api.RenderApi.as_view(), name="api_template_render"
     ),
     path("templates/<uuid:template_id>/run/", api.RunApi.as_view(), name="api_template_run"),

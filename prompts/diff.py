@@ -8,6 +8,7 @@ one added message and the rest read as unchanged.
 
 import difflib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -133,3 +134,20 @@ def _field_lines(value: Any) -> list[str] | None:
 
 def _pretty(value: Any) -> list[str]:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True).splitlines()
+
+
+def text_diff(old: str, new: str) -> dict[str, list[tuple[Kind, str]]]:
+    """Two texts (e.g. two answers) compared line by line and word by word: `lines` as the
+    version diff marks them, `words` as runs of words and spaces kept, removed or added."""
+    old_words, new_words = re.findall(r"\s+|[^\s]+", old), re.findall(r"\s+|[^\s]+", new)
+    words: list[tuple[Kind, str]] = []
+    matcher = difflib.SequenceMatcher(a=old_words, b=new_words, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            words.append((" ", "".join(old_words[i1:i2])))
+            continue
+        if i2 > i1:
+            words.append(("-", "".join(old_words[i1:i2])))
+        if j2 > j1:
+            words.append(("+", "".join(new_words[j1:j2])))
+    return {"lines": _line_diff(old.splitlines(), new.splitlines()), "words": words}

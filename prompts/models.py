@@ -160,3 +160,30 @@ class LabelMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template}@{self.label} → v{self.to_version.number}"
+
+
+class LabelPolicy(models.Model):
+    """A protected label's bar (off unless a template sets one): the label moves only to a
+    version that a finished experiment on `dataset` passed at `min_pass_rate` or better.
+    prompts.policy checks it on every move."""
+
+    template = models.ForeignKey(
+        PromptTemplate, on_delete=models.CASCADE, related_name="label_policies"
+    )
+    label = models.SlugField(max_length=40)
+    # A string reference: prompts may not import datasets (imports run one way).
+    dataset = models.ForeignKey("datasets.Dataset", on_delete=models.CASCADE, related_name="+")
+    min_pass_rate = models.DecimalField(max_digits=5, decimal_places=4, help_text="0 to 1.")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["label"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "label"], name="unique_policy_per_label")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template}@{self.label} policy"

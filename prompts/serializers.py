@@ -127,3 +127,20 @@ class RunSerializer(RenderSerializer):
 class ForkSerializer(VersionChoiceSerializer):
     team_id = serializers.UUIDField(required=False, help_text="Default: your active team.")
     name = serializers.CharField(required=False, allow_blank=True, default="", max_length=120)
+
+
+class LabelPolicyInputSerializer(StrictSerializer):
+    dataset_id = serializers.UUIDField(help_text="A dataset of the template's team.")
+    min_pass_rate = serializers.DecimalField(
+        max_digits=5, decimal_places=4, min_value=0, max_value=1, help_text="0 to 1, e.g. 0.9."
+    )
+
+
+class LabelPolicySerializer(serializers.Serializer):
+    # A field called label shadows Field.label (its display name), harmlessly here.
+    label = serializers.CharField()  # type: ignore[assignment]
+    dataset_id = serializers.UUIDField()
+    dataset_name = serializers.CharField(source="dataset.name")
+    min_pass_rate = serializers.DecimalField(max_digits=5, decimal_places=4)
+    updated_by = serializers.CharField(source="updated_by.username", default=None)
+    updated_at = serializers.DateTimeField()

@@ -22,6 +22,7 @@ from completions.variables import render_messages, resolve_values, variables_in
 
 from .access import template_access
 from .models import LabelMove, PromptTemplate, TemplateLabel, TemplateVersion, Visibility
+from .policy import label_policy_problem
 
 TEMPLATE_PARAMS = {
     "temperature",
@@ -201,7 +202,8 @@ def template_version_get(
 def template_label_set(
     *, user: User, template: PromptTemplate, name: str, version: TemplateVersion
 ) -> TemplateLabel:
-    """Point a label at a version (creating it), recording the move."""
+    """Point a label at a version (creating it), recording the move. A label with a policy
+    (prompts.policy) moves only to a version that meets it."""
     if not LABEL_NAME.fullmatch(name):
         raise ValidationError({"name": "A label is 1-40 letters, digits, hyphens or underscores."})
     if name == LATEST:
@@ -210,6 +212,9 @@ def template_label_set(
         )
     if not template_access(user, template).can_move_label(name):
         raise PermissionDenied(f"Only team owners and admins can move the “{name}” label.")
+    problem = label_policy_problem(template, name, version)
+    if problem:
+        raise ValidationError({"version": problem})
     with transaction.atomic():
         label = (
             TemplateLabel.objects.select_for_update().filter(template=template, name=name).first()

@@ -14,7 +14,7 @@ from budgets.limits import LimitExceeded
 from completions.models import Run
 from completions.services import RunFailed
 
-from . import selectors, services
+from . import policy, selectors, services
 from .access import template_for_viewer
 from .diff import VersionDiff, version_diff
 from .models import Visibility
@@ -60,7 +60,11 @@ def template_detail(request, template_id):
         "label_moves": selectors.template_label_moves(template)[:20],
         "diff": _diff(template, request.GET.get("a", ""), request.GET.get("b", "")),
         "visibilities": Visibility.choices,
+        # Policies name the team's datasets: shown to those who edit the template.
+        "policies": template.label_policies.select_related("dataset") if access.can_edit else [],
     }
+    if access.can_set_policies:
+        context["policy_datasets"] = policy.policy_datasets(template, request.user)
     if request.user.is_authenticated:
         context["runs"] = (
             Run.objects.for_user(request.user)
@@ -188,3 +192,41 @@ def template_delete(request, template_id):
         return _back(template)
     messages.success(request, f"Template “{template.name}” deleted.")
     return redirect("template_list")
+
+
+@require_POST
+@login_required
+def template_policy(request, template_id):
+    """The form gives the pass rate in percent; the service takes 0-1."""
+    template, _ = template_for_viewer(request.user, template_id)
+    label = request.POST.get("label", "").strip()
+    try:
+        percent = float(request.POST.get("min_pass_rate", ""))
+        policy.label_policy_set(
+            user=request.user,
+            template=template,
+            label=label,
+            dataset_id=request.POST.get("dataset_id", ""),
+            min_pass_rate=round(percent / 100, 4),
+        )
+    except ValueError:
+        messages.error(request, "Give the pass rate as a number from 0 to 100.")
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _problem(error))
+    else:
+        messages.success(request, f"“{label}” now needs {percent:g}% on the dataset to move.")
+    return _back(template)
+
+
+@require_POST
+@login_required
+def template_policy_delete(request, template_id):
+    template, _ = template_for_viewer(request.user, template_id)
+    label = request.POST.get("label", "")
+    try:
+        policy.label_policy_delete(user=request.user, template=template, label=label)
+    except PermissionDenied as error:
+        messages.error(request, _problem(error))
+    else:
+        messages.success(request, f"“{label}” moves without a policy now.")
+    return _back(template)

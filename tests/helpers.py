@@ -147,6 +147,21 @@ def create_template(api, user, team, name="Explainer", visibility="team", **extr
     return PromptTemplate.objects.get(pk=response.json()["id"])
 
 
+# The demo upstream echoes the question; three words (max_tokens) cut it before the topic, so
+# a version that truncates fails every `contains` its full twin passes.
+TRUNCATED = {"max_tokens": 3}
+
+
+def create_two_versions(api, user, team):
+    """The "Explainer" template with a second version that truncates its answers (v2:
+    worse than v1 at naming the topic)."""
+    template = create_template(api, user, team)
+    body = {**PROMPT, "params": TRUNCATED, "commit_message": "Shorter"}
+    saved = api(user).post(f"/api/templates/{template.pk}/versions/", body, format="json")
+    assert saved.status_code == 201, saved.json()
+    return template
+
+
 def create_dataset(api, user, team, name="Questions", visibility="team", items=()):
     """A dataset made through the API, with `items` (contents) added one by one."""
     body = {"name": name, "team_id": str(team.pk), "visibility": visibility}
@@ -157,6 +172,26 @@ def create_dataset(api, user, team, name="Questions", visibility="team", items=(
         added = api(user).post(f"/api/datasets/{dataset.pk}/items/", item, format="json")
         assert added.status_code == 201, added.json()
     return dataset
+
+
+def experiment_finished(user, dataset, variants, name="Baseline", evaluators=None):
+    """An experiment created, started and run to its end here (the worker's work, in this
+    thread), judged by a case-insensitive `contains` of the expected answer unless told."""
+    from experiments.cells import cells_run_here
+    from experiments.services import experiment_create, experiment_start
+
+    experiment = experiment_create(
+        user=user,
+        dataset=dataset,
+        name=name,
+        variants=variants,
+        evaluators=evaluators or [{"kind": "contains", "ignore_case": True}],
+    )
+    experiment_start(user=user, experiment=experiment)
+    cells_run_here()
+    experiment.refresh_from_db()
+    assert experiment.status == "done"
+    return experiment
 
 
 def make_run(

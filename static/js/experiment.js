@@ -1,6 +1,10 @@
 // An experiment's page: polls the progress API (no reload), shows the summary and the results
-// grid, filters to failures, cancels. Model output is untrusted: it reaches the page only as
-// textContent (JSON pretty-printed as text), never as HTML.
+// grid, filters it (failures, disagreeing variants) and sorts it on the server, cancels.
+// Reviewing and diffing cells: experiment-review.js. Model output is untrusted: it reaches
+// the page only as textContent (JSON pretty-printed as text), never as HTML.
+
+import { api, el } from "./experiment-common.js";
+import { gridDrawn, reviewBusy, reviewNode, reviewStart } from "./experiment-review.js";
 
 const section = document.getElementById("progress");
 const urls = section.dataset;
@@ -9,6 +13,8 @@ const numbers = document.getElementById("ex-numbers");
 const statusBadge = document.getElementById("ex-status");
 const cancelButton = document.getElementById("ex-cancel");
 const failuresOnly = document.getElementById("ex-failures");
+const disagree = document.getElementById("ex-disagree");
+const sortBy = document.getElementById("ex-sort");
 const grid = document.querySelector("#ex-grid tbody");
 const summary = document.querySelector("#ex-summary tbody");
 const pageLabel = document.getElementById("ex-page");
@@ -17,28 +23,6 @@ const SUMMARY_EVERY = 4;
 let polls = 0;
 let page = 1;
 let pages = 1;
-
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
-
-async function api(url, method = "GET") {
-  const response = await fetch(url, {
-    method,
-    headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
-  });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.detail || `HTTP ${response.status}`);
-  return data;
-}
-
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
 
 // JSON answers pretty-printed, anything else as it came; text either way.
 function answerNode(answer) {
@@ -78,7 +62,8 @@ function showSummary(data) {
     const row = el("tr");
     const rates = Object.entries(v.pass_rates).map(([name, rate]) => `${name}: ${Math.round(rate * 100)}%`)
       .concat(Object.entries(v.judge_scores || {}).map(([name, score]) => `${name} mean score ${score.toFixed(2)}`)).join(", ");
-    for (const text of [v.name, v.done, v.errors, rates || "—", `${v.latency_p50_ms ?? "—"} / ${v.latency_p95_ms ?? "—"}`, v.tokens, v.cost ?? "unknown"]) {
+    const human = v.human_score_mean === null || v.human_score_mean === undefined ? "—" : `${v.human_score_mean.toFixed(1)} / 5 (${v.reviews})`;
+    for (const text of [v.name, v.done, v.errors, rates || "—", human, `${v.latency_p50_ms ?? "—"} / ${v.latency_p95_ms ?? "—"}`, v.tokens, v.cost ?? "unknown"]) {
       row.append(el("td", String(text)));
     }
     return row;
@@ -88,6 +73,7 @@ function showSummary(data) {
 function cellNode(cell) {
   const td = el("td", undefined, cell.status === "failed" || cell.passed === false ? "ex-cell-failed" : cell.passed ? "ex-cell-passed" : "");
   td.dataset.status = cell.status;
+  td.dataset.variant = cell.variant;
   if (cell.status === "pending" || cell.status === "running" || cell.status === "cancelled") {
     td.append(el("span", cell.status, "muted"));
     return td;
@@ -103,10 +89,13 @@ function cellNode(cell) {
   }
   if (cell.latency_ms !== null) verdicts.append(el("span", `${cell.latency_ms} ms`, "muted"));
   td.append(verdicts);
+  td.dataset.cellId = cell.id;
+  td.append(reviewNode(cell));
   return td;
 }
 
 function showGrid(data) {
+  const hadFocus = grid.contains(document.activeElement);
   pages = data.pages;
   pageLabel.textContent = `Page ${data.page} of ${data.pages} · ${data.count} items`;
   grid.replaceChildren(...data.results.map((row) => {
@@ -119,16 +108,20 @@ function showGrid(data) {
     for (const cell of row.cells) tr.append(cellNode(cell));
     return tr;
   }));
+  gridDrawn(hadFocus);
 }
 
 async function refreshGrid() {
-  const query = new URLSearchParams({ page, failures: failuresOnly.checked ? "true" : "false" });
+  if (reviewBusy()) return;  // a comment is being written: the next poll redraws
+  const query = new URLSearchParams({
+    page, failures: failuresOnly.checked ? "true" : "false", disagree: disagree.value, sort: sortBy.value,
+  });
   try {
     showGrid(await api(`${urls.resultsUrl}?${query}`));
   } catch (error) {
     if (page > 1) { page = 1; return refreshGrid(); }  // a filter left fewer pages
     grid.replaceChildren();
-    pageLabel.textContent = failuresOnly.checked ? "No failures." : error.message;
+    pageLabel.textContent = failuresOnly.checked || disagree.value ? "No items match." : error.message;
   }
 }
 
@@ -150,7 +143,19 @@ async function poll() {
   if (running) setTimeout(poll, POLL_MS);
 }
 
-failuresOnly.addEventListener("change", () => { page = 1; refreshGrid(); });
+for (const control of [failuresOnly, disagree, sortBy]) {
+  control.addEventListener("change", () => { page = 1; refreshGrid(); });
+}
+// A review changes the summary's human scores: read it again.
+grid.addEventListener("ex:reviewed", () => api(urls.summaryUrl).then(showSummary).catch(() => {}));
+reviewStart({
+  grid,
+  status: document.getElementById("ex-review-status"),
+  diff: document.getElementById("ex-diff"),
+  reviewUrl: urls.reviewUrl,
+  diffUrl: urls.diffUrl,
+  canReview: urls.canReview === "true",
+});
 document.getElementById("ex-prev").addEventListener("click", () => { if (page > 1) { page -= 1; refreshGrid(); } });
 document.getElementById("ex-next").addEventListener("click", () => { if (page < pages) { page += 1; refreshGrid(); } });
 if (cancelButton) {

@@ -59,6 +59,9 @@ EXPECTED = {
     ("api_template_render", "POST"): RUN,
     ("api_template_run", "POST"): RUN,
     ("api_template_fork", "POST"): TEMPLATES,
+    ("api_template_policies", "GET"): RUN,
+    ("api_template_policy", "PUT"): TEMPLATES,
+    ("api_template_policy", "DELETE"): TEMPLATES,
     ("api_team_budgets", "GET"): USAGE,
     ("api_team_budgets", "POST"): MANAGE,
     ("api_team_budget", "DELETE"): MANAGE,
@@ -96,6 +99,11 @@ EXPECTED = {
     ("api_experiment_export_jsonl", "GET"): RUN,
     ("api_experiments_usage", "GET"): USAGE,
     ("api_experiments_usage_csv", "GET"): USAGE,
+    ("api_experiments_compare", "GET"): RUN,
+    ("api_experiment_cell_review", "GET"): RUN,
+    ("api_experiment_cell_review", "PUT"): DATASETS,
+    ("api_experiment_diff", "GET"): RUN,
+    ("api_experiment_promote", "POST"): TEMPLATES,
 }
 # Public descriptions of the API, and the JSON 404 for any other /api/ URL: no token involved.
 NOT_SCOPED = {"api_schema", "api_docs", "api_not_found"}
