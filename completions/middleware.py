@@ -1,8 +1,11 @@
+import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import async_to_sync, iscoroutinefunction, markcoroutinefunction
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
+from django.db import connections
 from django.middleware.security import SecurityMiddleware
 from django.urls import resolve
 
@@ -59,6 +62,28 @@ def is_async_endpoint(path: str) -> bool:
 COMPLETIONS_PATH = "/api/completions/"
 
 
+def _waited_for(view):
+    """An async view for a sync caller: on a loop of its own in this thread, or, where this
+    thread already runs a loop (Playwright's sync API keeps one running in the browser tests),
+    in a thread of its own, which closes its database connection when done."""
+
+    def in_own_thread(*args, **kwargs):
+        try:
+            return async_to_sync(view)(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    def waited(*args, **kwargs):
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return async_to_sync(view)(*args, **kwargs)
+        with ThreadPoolExecutor(1, thread_name_prefix="sync-caller") as thread:
+            return thread.submit(in_own_thread, *args, **kwargs).result()
+
+    return waited
+
+
 class AsyncEndpointsMiddleware(_SyncAndAsync):
     """Serves the async endpoints (is_async_endpoint; routed in the URLconf like everything
     else) ahead of the middleware listed after it. /v1 authenticates with API tokens, sets no
@@ -85,7 +110,7 @@ class AsyncEndpointsMiddleware(_SyncAndAsync):
         if response is None:
             view = match.func
             if iscoroutinefunction(view):  # served by a sync handler (the test client, WSGI)
-                view = async_to_sync(view)
+                view = _waited_for(view)
             response = view(request, *match.args, **match.kwargs)
         return self._finished(request, response)
 
