@@ -46,6 +46,13 @@ export class Follower {
   // New text arrived: bring the end of the answer into view, unless the person scrolled away.
   keep() {
     if (!this.on) return;
+    // Scrolled up since we last looked, its scroll event not handled yet: stop here too, or
+    // this scroll would undo the reader's.
+    if (this.position() < this.mark - SLACK) {
+      this.on = false;
+      this.mark = this.position();
+      return;
+    }
     const target = this.target();
     if (target > this.position() + 1) this.scrollTo(target);
   }
