@@ -77,8 +77,13 @@ def queue_claim(queue: Queue, experiment_ids: Any, *, limit: int, now: datetime)
     keeping at most EXPERIMENT_CONCURRENCY cells with a live lease."""
     claimed: list[Claimed] = []
     for experiment_id in experiment_ids:
-        live = Cell.objects.filter(BUSY, experiment_id=experiment_id, lease_expires_at__gte=now)
-        room = min(limit - len(claimed), settings.EXPERIMENT_CONCURRENCY - live.count())
+        live = Cell.objects.filter(experiment_id=experiment_id, lease_expires_at__gte=now)
+        # A cell's model runs, or it is judged, never both: two counts, each on its index.
+        busy = (
+            live.filter(status=Cell.Status.RUNNING).count()
+            + live.filter(judging=Judging.RUNNING).count()
+        )
+        room = min(limit - len(claimed), settings.EXPERIMENT_CONCURRENCY - busy)
         if room > 0:
             claimed += _claim_some(queue, experiment_id, room, now)
         if len(claimed) >= limit:
@@ -128,7 +133,11 @@ def cell_execute(cell_id: UUID, attempt: int) -> None:
     to the experiment's team as whoever started it; a refusal or an error fails the cell with
     the reason (a rate limit puts it back for later), never the worker."""
     cell = Cell.objects.select_related(
-        "experiment", "experiment__team", "experiment__started_by", "item_revision", "variant"
+        "experiment",
+        "experiment__team",
+        "experiment__started_by",
+        "item_revision",
+        "variant__template_version",
     ).get(pk=cell_id)
     if cell.status != Cell.Status.RUNNING or cell.attempts != attempt:
         return  # another worker holds it now
@@ -233,12 +242,15 @@ def cell_fail_internal(cell_id: UUID, attempt: int, error: Exception) -> None:
 
 
 def experiment_finish_if_done(experiment_id: UUID) -> None:
-    """A running experiment with no pending or running cell left, nor one to judge, is done."""
-    busy = Q(status__in=(Cell.Status.PENDING, Cell.Status.RUNNING)) | Q(
-        judging__in=(Judging.PENDING, Judging.RUNNING)
-    )
-    left = Cell.objects.filter(busy, experiment_id=experiment_id)
-    if not left.exists():
+    """A running experiment with no pending or running cell left, nor one to judge, is done.
+    Two queries, each on its index: one query with OR read every cell of the experiment, as
+    each cell finished (measured: a fifth of the worker's time on 2,000 cells)."""
+    cells = Cell.objects.filter(experiment_id=experiment_id)
+    running = (Cell.Status.PENDING, Cell.Status.RUNNING)
+    judging = (Judging.PENDING, Judging.RUNNING)
+    if not (
+        cells.filter(status__in=running).exists() or cells.filter(judging__in=judging).exists()
+    ):
         Experiment.objects.filter(pk=experiment_id, status=Experiment.Status.RUNNING).update(
             status=Experiment.Status.DONE, finished_at=timezone.now()
         )
