@@ -282,6 +282,20 @@ def log_in(page, username: str, password: str = PASSWORD) -> None:
     page.wait_for_url("**/")
 
 
+def playground_open(page, *, viewport: dict | None = None):
+    """Log in as alice and open an empty playground (no draft), ready to use; `viewport` set
+    before it loads, for tests whose layout must be that size from the start."""
+    from playwright.sync_api import expect
+
+    log_in(page, "alice")
+    page.evaluate("localStorage.clear()")
+    if viewport:
+        page.set_viewport_size(viewport)
+    page.goto("/playground/")
+    expect(page.locator("body[data-ready=true]")).to_be_attached()
+    return page
+
+
 def skip_or_fail(reason: str) -> None:
     """Skip a test that cannot run here, saying why; where OCTOPLAY_NO_SKIP=1 (CI), a test
     that cannot run is a failure instead."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import skip_or_fail
+from tests.helpers import playground_open, skip_or_fail
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still
 # plain synchronous code, which Django would otherwise refuse inside a running loop.
@@ -74,3 +74,9 @@ def page(browser, live_server):
     yield page
     context.close()
     assert not errors, f"JavaScript errors or CSP violations on the page: {errors}"
+
+
+@pytest.fixture
+def playground(page, alice):
+    """An empty playground, alice logged in."""
+    return playground_open(page)

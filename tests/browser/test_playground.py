@@ -9,18 +9,9 @@ from playwright.sync_api import expect
 from accounts.services import token_create
 from completions.models import Run
 from demo.fake_upstream import Behaviour
-from tests.helpers import UPSTREAM_KEY, chat, log_in, screenshot, wait_for
+from tests.helpers import UPSTREAM_KEY, chat, screenshot, wait_for
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def playground(page, alice):
-    log_in(page, "alice")
-    page.evaluate("localStorage.clear()")
-    page.goto("/playground/")
-    expect(page.locator("body[data-ready=true]")).to_be_attached()
-    return page
 
 
 def chat_requests(upstream):

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from budgets.models import ModelPrice
 from completions.models import Run
 from prompts.models import PromptTemplate
-from tests.helpers import log_in, screenshot, screenshots, wait_for
+from tests.helpers import playground_open, screenshot, screenshots, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -34,12 +34,7 @@ WATCH_PANES = """() => {
 
 @pytest.fixture
 def playground(page, alice):
-    log_in(page, "alice")
-    page.evaluate("localStorage.clear()")
-    page.set_viewport_size({"width": 1280, "height": 800})
-    page.goto("/playground/")
-    expect(page.locator("body[data-ready=true]")).to_be_attached()
-    return page
+    return playground_open(page, viewport={"width": 1280, "height": 800})
 
 
 def pane(page, letter):

@@ -3,18 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.helpers import log_in, screenshots
+from tests.helpers import screenshots
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def playground(page, alice):
-    log_in(page, "alice")
-    page.evaluate("localStorage.clear()")
-    page.goto("/playground/")
-    expect(page.locator("body[data-ready=true]")).to_be_attached()
-    return page
 
 
 def test_assistant_messages_show_a_tool_calls_box_only_when_asked(playground, upstream):

@@ -16,15 +16,6 @@ LONG = "\n".join(f"Line {n} of a long message that makes the conversation tall."
 
 
 @pytest.fixture
-def playground(page, alice):
-    log_in(page, "alice")
-    page.evaluate("localStorage.clear()")
-    page.goto("/playground/")
-    expect(page.locator("body[data-ready=true]")).to_be_attached()
-    return page
-
-
-@pytest.fixture
 def phone(browser, live_server, alice):
     """A touch phone, 390 x 844, logged in as alice on an empty playground."""
     context = browser.new_context(

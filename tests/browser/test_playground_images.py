@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from completions.models import Run
 from prompts.models import PromptTemplate
-from tests.helpers import log_in, png, screenshots
+from tests.helpers import png, screenshots
 
 pytestmark = pytest.mark.browser
 
@@ -31,15 +31,6 @@ DISPATCH = """([kind, base64, name]) => {
   textarea.dispatchEvent(event);
   return event.defaultPrevented;
 }"""
-
-
-@pytest.fixture
-def playground(page, alice):
-    log_in(page, "alice")
-    page.evaluate("localStorage.clear()")
-    page.goto("/playground/")
-    expect(page.locator("body[data-ready=true]")).to_be_attached()
-    return page
 
 
 def thumbs(page):

@@ -21,15 +21,6 @@ def retype(editor, text: str) -> None:
     editor.fill(text)
 
 
-@pytest.fixture
-def playground(page, alice):
-    log_in(page, "alice")
-    page.evaluate("localStorage.clear()")
-    page.goto("/playground/")
-    expect(page.locator("body[data-ready=true]")).to_be_attached()
-    return page
-
-
 def test_a_tool_is_highlighted_and_its_errors_show_inline_until_fixed(playground):
     page = playground
     page.get_by_role("button", name="+ Add tool").click()

@@ -21,11 +21,9 @@ FILLED = "Tell me about octopuses in Lisbon."
 
 
 @pytest.fixture
-def playground(page, alice):
-    log_in(page, "alice")
-    page.evaluate("localStorage.clear()")
-    page.goto("/playground/")
-    expect(page.locator("body[data-ready=true]")).to_be_attached()
+def playground(playground):
+    """The empty playground with a question whose variables are filled in."""
+    page = playground
     page.get_by_label("Message content").first.fill(QUESTION)
     page.get_by_label("animal", exact=True).fill("octopuses")
     page.get_by_label("place", exact=True).fill("Lisbon")
