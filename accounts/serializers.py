@@ -17,6 +17,23 @@ JSON_TYPES: list[tuple[type, tuple[type, ...], str]] = [
 ]
 
 
+class SharedObjectSerializer(serializers.Serializer):
+    """What every team-owned object shared by accounts.sharing's rule shows first (templates,
+    datasets); each adds its own fields after these."""
+
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    visibility = serializers.CharField()
+    team = serializers.SerializerMethodField()
+    created_by = serializers.CharField(source="created_by.username")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_team(self, shared) -> dict:
+        return {"id": str(shared.team_id), "name": str(shared.team)}
+
+
 def validated(serializer_class: type[serializers.Serializer], data: Any) -> Any:
     """`data` as `serializer_class` validates it; a ValidationError (400, per field) if not."""
     serializer = serializer_class(data=data)

@@ -1,7 +1,7 @@
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
-from accounts.serializers import StrictSerializer
+from accounts.serializers import SharedObjectSerializer, StrictSerializer
 
 from .content import MAX_TAGS, TAG_MAX_LENGTH, TAG_PATTERN
 from .imports import FORMATS
@@ -39,20 +39,9 @@ class DatasetQuerySerializer(serializers.Serializer):
     team = serializers.UUIDField(required=False, help_text="Only this team's datasets.")
 
 
-class DatasetSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    name = serializers.CharField()
-    description = serializers.CharField()
-    visibility = serializers.CharField()
-    team = serializers.SerializerMethodField()
-    created_by = serializers.CharField(source="created_by.username")
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
+class DatasetSerializer(SharedObjectSerializer):
     item_count = serializers.IntegerField(help_text="Live items.")
     permissions = serializers.SerializerMethodField()
-
-    def get_team(self, dataset) -> dict:
-        return {"id": str(dataset.team_id), "name": str(dataset.team)}
 
     def get_permissions(self, dataset) -> dict | None:
         access = self.context.get("access")

@@ -1,7 +1,7 @@
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
-from accounts.serializers import StrictSerializer
+from accounts.serializers import SharedObjectSerializer, StrictSerializer
 
 from .models import Visibility
 
@@ -55,21 +55,10 @@ class VersionSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class TemplateSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    name = serializers.CharField()
-    description = serializers.CharField()
-    visibility = serializers.CharField()
-    team = serializers.SerializerMethodField()
-    created_by = serializers.CharField(source="created_by.username")
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
+class TemplateSerializer(SharedObjectSerializer):
     latest_version = serializers.SerializerMethodField()
     labels = serializers.SerializerMethodField()
     permissions = serializers.SerializerMethodField()
-
-    def get_team(self, template) -> dict:
-        return {"id": str(template.team_id), "name": str(template.team)}
 
     # Templates come from prompts.selectors, with these annotated and prefetched.
     def get_latest_version(self, template) -> int | None:
