@@ -263,15 +263,27 @@ def screenshot(page, name: str, *, full_page: bool = True) -> None:
 
 SCREEN_SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 
+# Two animation frames: media-query change listeners run in the frame's rendering steps, so
+# after the second frame starts, whatever they move (the answer, compare's panes) has moved.
+_NEXT_FRAMES = """() => new Promise((done) =>
+  requestAnimationFrame(() => requestAnimationFrame(done)))"""
+
+
+def resize(page, width: int, height: int) -> None:
+    """Set the window's size and wait until the page's own layout listeners have run, so what
+    a test measures next is the new layout, not one half moved."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.evaluate(_NEXT_FRAMES)
+
 
 def screenshots(page, name: str) -> None:
     """The current state at a laptop's and a phone's size (screenshots/<name>-desktop.png and
     -phone.png), the viewport restored afterwards."""
     before = page.viewport_size
     for label, (width, height) in SCREEN_SIZES.items():
-        page.set_viewport_size({"width": width, "height": height})
+        resize(page, width, height)
         screenshot(page, f"{name}-{label}")
-    page.set_viewport_size(before)
+    resize(page, before["width"], before["height"])
 
 
 def log_in(page, username: str, password: str = PASSWORD) -> None:

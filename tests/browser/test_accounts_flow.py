@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from accounts.models import ApiToken, Membership
 from accounts.services import invite_link_create
-from tests.helpers import PASSWORD, log_in, screenshot, screenshots
+from tests.helpers import PASSWORD, log_in, resize, screenshot, screenshots
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +41,7 @@ def test_new_user_signs_up_creates_team_invites_and_manages_tokens(page, staff, 
     expect(page.get_by_role("button", name="Leave team")).to_have_count(0)
     expect(page.get_by_text("You are the only owner")).to_be_visible()
     screenshots(page, "team-detail")
-    page.set_viewport_size({"width": 390, "height": 844})
+    resize(page, 390, 844)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the team page scrolls sideways on a phone ({width}px)"
     page.set_viewport_size({"width": 1280, "height": 800})

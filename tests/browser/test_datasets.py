@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from completions.models import Run
 from datasets.models import Item, ItemRevision
-from tests.helpers import chat, create_dataset, log_in, post, screenshot
+from tests.helpers import chat, create_dataset, log_in, post, resize, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -85,7 +85,7 @@ def test_import_shows_errors_then_adds_everything(page, api, alice, acme, tmp_pa
     page.get_by_role("button", name="Import").click()
     expect(page.locator("#import-errors")).to_contain_text("Line 3, column 2 “metadata”")
     assert not Item.objects.exists()
-    page.set_viewport_size({"width": 390, "height": 844})
+    resize(page, 390, 844)
     screenshot(page, "dataset-import-error-390")
     page.get_by_label("CSV or JSON Lines file").set_input_files(str(good))
     page.get_by_role("button", name="Import").click()

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from accounts.services import token_create
 from completions.models import Run
 from demo.fake_upstream import Behaviour
-from tests.helpers import UPSTREAM_KEY, chat, screenshot, wait_for
+from tests.helpers import UPSTREAM_KEY, chat, resize, screenshot, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -224,7 +224,7 @@ def test_history_reopens_a_run_in_the_playground(playground, live_server, alice)
 
 def test_playground_works_on_a_phone(playground):
     page = playground
-    page.set_viewport_size({"width": 390, "height": 840})
+    resize(page, 390, 840)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "playground-phone")
 

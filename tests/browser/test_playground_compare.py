@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from budgets.models import ModelPrice
 from completions.models import Run
 from prompts.models import PromptTemplate
-from tests.helpers import playground_open, screenshot, screenshots, wait_for
+from tests.helpers import playground_open, resize, screenshot, screenshots, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -152,7 +152,7 @@ def test_panes_sit_side_by_side_and_stack_on_a_phone(playground):
     expect(page.locator(".cmp-pane")).to_have_count(2)
     # Two at least.
     expect(pane(page, "A").get_by_role("button", name="Remove pane")).to_be_disabled()
-    page.set_viewport_size({"width": 390, "height": 844})
+    resize(page, 390, 844)
     a, b = pane(page, "A").bounding_box(), pane(page, "B").bounding_box()
     assert b["y"] >= a["y"] + a["height"]  # stacked
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing sideways

@@ -7,7 +7,7 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from tests.helpers import log_in, screenshots, wait_for
+from tests.helpers import log_in, resize, screenshots, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -96,7 +96,7 @@ def test_n_choices_show_side_by_side(playground, upstream, stream):
     assert boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"]
     if stream:
         screenshots(page, "playground-n-choices")
-        page.set_viewport_size({"width": 390, "height": 844})
+        resize(page, 390, 844)
         stacked = [choices.nth(i).bounding_box() for i in range(3)]
         assert stacked[0]["y"] < stacked[1]["y"] < stacked[2]["y"]  # a column on a phone
 
