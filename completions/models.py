@@ -83,6 +83,7 @@ class Run(models.Model):
         TEMPLATE = "template", "Template run"
         OPENAI = "openai", "OpenAI-compatible endpoint"
         EXPERIMENT = "experiment", "Experiment cell"
+        JUDGE = "judge", "Experiment judge"  # an LLM judge scoring a cell's answer
 
     class Usage(models.TextChoices):
         REPORTED = "reported", "Reported by the upstream"

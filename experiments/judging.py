@@ -139,7 +139,7 @@ def _call(cell: Cell, attempt: int, index: int, spec: dict[str, Any]) -> "Run | 
             user=user,
             team=experiment.team,
             body=body,
-            source=Run.Source.EXPERIMENT,
+            source=Run.Source.JUDGE,
             template_version=version,
             run_id=judge_run_id(cell.pk, attempt, index),
         )

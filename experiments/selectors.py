@@ -249,7 +249,10 @@ def experiment_usage(*, scope: Q, span: Range) -> list[dict[str, Any]]:
     (JudgeRun), tokens and cost (null when no run's cost is known; runs with unknown cost
     are counted)."""
     runs = Run.objects.filter(
-        scope, started_at__gte=span.start, started_at__lt=span.end, source=Run.Source.EXPERIMENT
+        scope,
+        started_at__gte=span.start,
+        started_at__lt=span.end,
+        source__in=(Run.Source.EXPERIMENT, Run.Source.JUDGE),
     )
     sums = {
         "calls": Count("run"),

@@ -61,7 +61,8 @@ def test_a_judge_scores_each_answer_with_runs_of_its_own(
     judge_runs = Run.objects.filter(model="octo-demo-large")
     assert judge_runs.count() == 3 and Run.objects.count() == 6
     for run in judge_runs:
-        assert (run.source, run.team, run.user, run.status) == ("experiment", acme, alice, "ok")
+        assert (run.source, run.team, run.user, run.status) == ("judge", acme, alice, "ok")
+        assert run.get_source_display() == "Experiment judge"  # told apart in History
         assert run.cost is not None and run.cost > 0
         assert run.request["response_format"]["json_schema"]["name"] == "verdict"
         assert run.template_version.template == judge_template

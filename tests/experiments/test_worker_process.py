@@ -141,7 +141,9 @@ def _status(url: str, experiment: str) -> str:
 
 
 def _runs(url: str) -> int:
-    return _query(url, "SELECT COUNT(*) FROM completions_run WHERE source = 'experiment'")[0]
+    """The experiments' runs: the cells' calls and their judges'."""
+    query = "SELECT COUNT(*) FROM completions_run WHERE source IN ('experiment', 'judge')"
+    return _query(url, query)[0]
 
 
 @pytest.mark.usefixtures("served_ready")
@@ -230,7 +232,7 @@ def test_a_worker_process_judges_cells_and_judges_again_when_asked(tmp_path, ups
         )
         assert len(judge_runs) == 16
         for *what, same_team, cost in judge_runs:
-            assert what == ["octo-demo-large", "experiment", "ok"] and same_team
+            assert what == ["octo-demo-large", "judge", "ok"] and same_team
             assert cost is not None and float(cost) > 0
         for (results,) in _all(url, "SELECT results FROM experiments_cell"):
             [verdict] = results if isinstance(results, list) else json.loads(results)
