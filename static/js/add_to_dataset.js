@@ -56,7 +56,9 @@ form.addEventListener("submit", async (event) => {
   const option = select.selectedOptions[0];
   const [, name, count] = option.textContent.match(/^(.*) \((\d+) items\)$/);
   option.textContent = `${name} (${Number(count) + 1} items)`;
-  say(`Added as item ${data.position} of ${name}.`, { href: `/datasets/${select.value}/?page=last#item-${data.id}`, text: "Open it" });
+  const images = data.metadata?.images_left_out;
+  const leftOut = images ? ` Its ${images === 1 ? "image was" : `${images} images were`} left out: items hold text.` : "";
+  say(`Added as item ${data.position} of ${name}.${leftOut}`, { href: `/datasets/${select.value}/?page=last#item-${data.id}`, text: "Open it" });
 });
 
 load();

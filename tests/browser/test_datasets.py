@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from completions.models import Run
 from datasets.models import Item, ItemRevision
-from tests.helpers import chat, create_dataset, log_in, post, resize, screenshot
+from tests.helpers import chat, create_dataset, image_part, log_in, post, resize, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -112,3 +112,15 @@ def test_add_a_run_to_a_dataset_from_its_page(page, api, alice, acme):
     assert item.expected == run.content
     page.get_by_role("link", name="Open it").click()
     expect(page.locator(f"#item-{Item.objects.get().pk}")).to_be_visible()
+
+
+def test_adding_a_run_with_an_image_says_the_image_was_left_out(page, api, alice, acme):
+    create_dataset(api, alice, acme, name="Pictures")
+    content = [{"type": "text", "text": "What is this?"}, image_part()]
+    post(api(alice), chat(team_id=str(acme.pk), messages=[{"role": "user", "content": content}]))
+    log_in(page, "alice")
+    page.goto(f"/runs/{Run.objects.get().pk}/")
+    page.get_by_role("button", name="Add to dataset").click()
+    status = page.locator("#add-to-dataset [role=status]")
+    expect(status).to_contain_text("Added as item 1 of Pictures. Its image was left out")
+    assert Item.objects.get().current.variables == {"input": "What is this?"}

@@ -6,7 +6,7 @@ import pytest
 
 from completions.models import Run
 from completions.variables import render_messages, values_from_rendered
-from tests.helpers import chat, create_dataset, create_template, post
+from tests.helpers import chat, create_dataset, create_template, image_part, post
 from tests.samples import CITY_SCHEMA
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +61,27 @@ def test_a_run_still_running_is_refused(api, alice, acme):
     Run.objects.filter(pk=run.pk).update(status=Run.Status.RUNNING)
     response = add_run(api, alice, create_dataset(api, alice, acme), run)
     assert response.status_code == 400 and "run_id" in response.json()["errors"]
+
+
+def test_a_message_s_images_are_left_out_and_counted_images_only_is_refused(api, alice, acme):
+    """Items hold text: the text of a message with images is kept and the images counted;
+    a message of images only is a 400 saying why, and no item is made."""
+    text = {"type": "text", "text": "What is in these pictures?"}
+    pictured = [{"role": "user", "content": [text, image_part(), image_part()]}]
+    post(api(alice), chat(team_id=str(acme.pk), messages=pictured))
+    dataset = create_dataset(api, alice, acme)
+    item = add_run(api, alice, dataset, Run.objects.get()).json()
+    assert item["variables"] == {"input": "What is in these pictures?"}
+    assert item["metadata"]["images_left_out"] == 2
+    Run.objects.all().delete()
+    post(
+        api(alice),
+        chat(team_id=str(acme.pk), messages=[{"role": "user", "content": [image_part()]}]),
+    )
+    response = add_run(api, alice, dataset, Run.objects.get())
+    assert response.status_code == 400
+    assert "images only" in response.json()["errors"]["run_id"][0]
+    assert dataset.items.count() == 1
 
 
 MESSAGES = [
