@@ -76,7 +76,7 @@ def item_add_from_run(*, user: User, dataset: Dataset, run: Run) -> Item:
         raise ValidationError({"run_id": ["This run has not finished yet."]})
     if dataset.team_id != run.team_id:
         raise ValidationError({"dataset_id": ["Choose a dataset of the run's team."]})
-    metadata = {"run_id": str(run.pk), "model": run.model}
+    metadata: dict[str, Any] = {"run_id": str(run.pk), "model": run.model}
     if run.template_version_id:
         metadata["template_version_id"] = str(run.template_version_id)
     variables, images_left_out = run_variables(run)
