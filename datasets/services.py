@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, RestrictedError
 from django.utils import timezone
 
 from accounts.models import Team, User
@@ -90,7 +90,12 @@ def dataset_update(*, user: User, dataset: Dataset, **changes: Any) -> Dataset:
 def dataset_delete(*, user: User, dataset: Dataset) -> None:
     if not dataset_access(user, dataset).can_manage:
         raise PermissionDenied("Only the dataset's creator and the team's owners/admins delete it.")
-    dataset.delete()
+    try:
+        dataset.delete()
+    except RestrictedError as restricted:  # label policies rest on it (prompts.LabelPolicy)
+        policies = ", ".join(sorted(map(str, restricted.restricted_objects)))  # "Name@label policy"
+        message = f"Label policies rest on this dataset ({policies}): lift them first."
+        raise ValidationError({"dataset": [message]}) from None
 
 
 def _touch(dataset: Dataset) -> None:

@@ -138,8 +138,8 @@ def dataset_delete(request, dataset_id):
     dataset, _ = dataset_for_viewer(request.user, dataset_id)
     try:
         services.dataset_delete(user=request.user, dataset=dataset)
-    except PermissionDenied as error:
-        messages.error(request, str(error))
+    except (PermissionDenied, ValidationError) as error:
+        messages.error(request, " ".join(_problems(error)))
         return redirect("dataset_detail", dataset_id=dataset.pk)
     messages.success(request, f"Dataset “{dataset.name}” deleted.")
     return redirect("dataset_list")

@@ -171,8 +171,10 @@ class LabelPolicy(models.Model):
         PromptTemplate, on_delete=models.CASCADE, related_name="label_policies"
     )
     label = models.SlugField(max_length=40)
-    # A string reference: prompts may not import datasets (imports run one way).
-    dataset = models.ForeignKey("datasets.Dataset", on_delete=models.CASCADE, related_name="+")
+    # A string reference: prompts may not import datasets (imports run one way). RESTRICT:
+    # deleting the dataset alone must not silently lift the label's protection; deleting the
+    # team takes the template, and so the policy, with it.
+    dataset = models.ForeignKey("datasets.Dataset", on_delete=models.RESTRICT, related_name="+")
     min_pass_rate = models.DecimalField(max_digits=5, decimal_places=4, help_text="0 to 1.")
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

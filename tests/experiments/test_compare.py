@@ -6,8 +6,9 @@ allowed once a finished experiment clears the bar, from the API, the page and a 
 import pytest
 from django.core.exceptions import ValidationError
 
+from datasets.models import Dataset
 from experiments.services import experiment_create
-from prompts.models import LabelMove, TemplateLabel
+from prompts.models import LabelMove, LabelPolicy, TemplateLabel
 from prompts.services import template_label_set
 from tests.helpers import create_dataset, experiment_finished
 
@@ -128,6 +129,31 @@ def test_only_managers_set_policies_and_bad_ones_are_400s(api, alice, bob, datas
     assert api(bob).delete(policy_url(template)).status_code == 403
     assert api(alice).delete(policy_url(template)).status_code == 204
     assert api(alice).delete(policy_url(template)).status_code == 404
+
+
+def test_a_dataset_a_policy_rests_on_cannot_be_deleted_until_the_policy_goes(
+    api, client, alice, dataset, template
+):
+    """Deleting it would silently lift the label's protection: a 400 naming the policy, on
+    the API and the page, and nothing deleted."""
+    assert set_policy(api(alice), template, dataset).status_code == 200
+    refused = api(alice).delete(f"/api/datasets/{dataset.pk}/")
+    assert refused.status_code == 400
+    [message] = refused.json()["errors"]["dataset"]
+    assert f"{template.name}@production" in message
+    client.force_login(alice)
+    page = client.post(f"/datasets/{dataset.pk}/delete/", follow=True).content.decode()
+    assert "Label policies rest on this dataset" in page
+    assert Dataset.objects.filter(pk=dataset.pk).exists() and template.label_policies.exists()
+    assert api(alice).delete(policy_url(template)).status_code == 204
+    assert api(alice).delete(f"/api/datasets/{dataset.pk}/").status_code == 204
+
+
+def test_deleting_the_team_takes_its_policies_datasets_and_templates(api, alice, dataset, template):
+    assert set_policy(api(alice), template, dataset).status_code == 200
+    template.team.delete()  # the policy goes with its template, so the dataset may go too
+    assert not Dataset.objects.filter(pk=dataset.pk).exists()
+    assert not LabelPolicy.objects.exists()
 
 
 def test_a_policy_names_a_dataset_of_the_templates_team(api, alice, charlie, globex, template):
