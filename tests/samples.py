@@ -36,3 +36,12 @@ PROMPT = {
     "params": {"temperature": 0.2},
     "variables": {"audience": {"default": "engineers", "description": "Who reads it"}},
 }
+
+# A judge's prompt template: the three variables a judge may use.
+JUDGE_PROMPT = {
+    "messages": [
+        {"role": "system", "content": "Score the answer from 0 to 1."},
+        {"role": "user", "content": "Q: {{input}}\nA: {{output}}\nWanted: {{expected}}"},
+    ],
+    "variables": {},
+}

@@ -9,6 +9,8 @@ from django.core.management import CommandError, call_command
 
 from completions.models import Run
 from prompts.services import template_label_set
+from tests.helpers import create_template
+from tests.samples import JUDGE_PROMPT
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +36,16 @@ def test_passes_when_every_rate_meets_the_threshold(staging, dataset):
     printed = gate(staging, dataset, "--min-pass", "0.9", "--evaluators", evaluators)
     assert "100%" in printed and "Every pass rate meets" in printed
     assert Run.objects.filter(source="experiment").count() == 3
+
+
+def test_a_judge_s_mean_score_is_printed_beside_its_pass_rate(api, alice, acme, staging, dataset):
+    judge = create_template(api, alice, acme, name="Judge", **JUDGE_PROMPT)
+    evaluators = json.dumps([{"kind": "judge", "name": "judge", "template": str(judge.pk)}])
+    printed = gate(staging, dataset, "--min-pass", "0.5", "--evaluators", evaluators)
+    # The demo answers a verdict schema with its example, score 0.5: at the default threshold.
+    [line] = [line for line in printed.splitlines() if " judge " in line]
+    assert line.split()[-5:-3] == ["100%", "0.50"]
+    assert "score" in printed.splitlines()[1]
 
 
 def test_exits_1_when_a_rate_is_below_the_threshold(staging, dataset):

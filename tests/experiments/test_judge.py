@@ -19,16 +19,9 @@ from experiments.judging import cell_judge, judging_fail_internal, judgings_clai
 from experiments.models import Cell, JudgeRun
 from experiments.services import experiment_create, experiment_reevaluate, experiment_start
 from tests.helpers import create_template
+from tests.samples import JUDGE_PROMPT
 
 pytestmark = pytest.mark.django_db
-
-JUDGE_PROMPT = {
-    "messages": [
-        {"role": "system", "content": "Score the answer from 0 to 1."},
-        {"role": "user", "content": "Q: {{input}}\nA: {{output}}\nWanted: {{expected}}"},
-    ],
-    "variables": {},
-}
 
 
 @pytest.fixture

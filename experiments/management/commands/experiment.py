@@ -81,14 +81,18 @@ class Command(BaseCommand):
 
     def _print(self, experiment: Experiment, rows: list[dict], min_pass: float) -> list[str]:
         self.stdout.write(f"Experiment {experiment.pk} ({experiment.status})")
-        self.stdout.write(f"{'variant':<40} {'evaluator':<30} {'pass':>6}  cells errors p50ms")
+        self.stdout.write(
+            f"{'variant':<40} {'evaluator':<30} {'pass':>6} {'score':>5}  cells errors p50ms"
+        )
         failing = []
         for row in rows:
             rates = row["pass_rates"] or {"(no verdicts)": None}
             for name, rate in rates.items():
                 shown = "—" if rate is None else f"{rate:.0%}"
+                score = row["judge_scores"].get(name)  # a judge's mean score, 0-1
+                score_shown = "—" if score is None else f"{score:.2f}"
                 self.stdout.write(
-                    f"{row['name'][:40]:<40} {name[:30]:<30} {shown:>6}  "
+                    f"{row['name'][:40]:<40} {name[:30]:<30} {shown:>6} {score_shown:>5}  "
                     f"{row['cells']:>5} {row['errors']:>6} {row['latency_p50_ms'] or '—'}"
                 )
                 if rate is not None and rate < min_pass:
