@@ -31,6 +31,8 @@ def pytest_configure(config):
         # own threads' connections while a test writes to it from another: in SQLite's shared
         # cache a reader would otherwise meet "database table is locked" at once.
         database.setdefault("OPTIONS", {})["init_command"] = "PRAGMA read_uncommitted = 1;"
+        # Writers from those threads wait for each other there, as on a database file.
+        database["ENGINE"] = "tests.sqlite_backend"
 
 
 def _user(username: str):
