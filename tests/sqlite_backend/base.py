@@ -35,9 +35,8 @@ def _lock_waited(connection: Any, statement: Callable[[], Any]) -> Any:
 
 class LockWaitingCursor(base.SQLiteCursorWrapper):
     def execute(self, query, params=None):
-        return _lock_waited(
-            self.connection, lambda: super(LockWaitingCursor, self).execute(query, params)
-        )
+        run = super().execute
+        return _lock_waited(self.connection, lambda: run(query, params))
 
     def executemany(self, query, param_list):
         param_list = list(param_list)  # a second try needs them again
