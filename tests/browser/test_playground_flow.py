@@ -92,6 +92,8 @@ def test_answer_pane_follows_new_text_until_the_reader_scrolls_up(playground, up
     assert pane.evaluate("(pane) => pane.scrollTop") > 0  # following the newest text
     pane.hover()
     page.mouse.wheel(0, -5000)  # the reader goes back to the start
+    # The wheel scrolls smoothly, over frames that come slowly under load: arrived first.
+    page.wait_for_function("() => document.querySelector('#response').scrollTop === 0")
     expect(page.locator("#response-status")).to_have_text("done", timeout=20_000)
     assert pane.evaluate("(pane) => pane.scrollTop") == 0  # and is left there
     expect(pane.locator("h2")).to_be_in_viewport()
